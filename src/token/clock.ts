@@ -1,0 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from './types.js';
+
+/** The real clock: wall time from Date.now, expiry decisions from performance.now (monotonic). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
+};

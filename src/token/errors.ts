@@ -1,0 +1,37 @@
+/** Base of every error the token cache raises or understands. Messages never contain tokens. */
+export class TokenError extends Error {
+  override name = 'TokenError';
+}
+
+/**
+ * The grant is dead (OAuth2 `invalid_grant`: revoked or expired refresh token). Not retried;
+ * the cache stays in `reauthorization_required` until a new refresh token is set.
+ */
+export class ReauthorizationRequiredError extends TokenError {
+  override name = 'ReauthorizationRequiredError';
+}
+
+/** A transient failure (network, timeout, 5xx, 429). `retryAfterMs` is honoured when set. */
+export class RetryableRefreshError extends TokenError {
+  override name = 'RetryableRefreshError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A refresh attempt exceeded its timeout. */
+export class RefreshTimeoutError extends RetryableRefreshError {
+  override name = 'RefreshTimeoutError';
+}
+
+/** No usable token could be obtained; every waiter of that refresh gets this same instance. */
+export class TokenUnavailableError extends TokenError {
+  override name = 'TokenUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

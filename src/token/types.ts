@@ -1,0 +1,123 @@
+/**
+ * Contracts of the token cache. The cache is generic OAuth2: nothing here knows about
+ * Spotify or any HTTP framework.
+ */
+
+/** What a refresh function returns: one freshly granted access token. */
+export interface RefreshResult {
+  accessToken: string;
+  /** Lifetime in seconds, as OAuth2 `expires_in`. */
+  expiresIn: number;
+  /** Present when the provider rotated the refresh token; the cache persists it before use. */
+  refreshToken?: string;
+  scope?: string;
+}
+
+/** Passed to the refresh function on each attempt. */
+export interface RefreshContext {
+  /** The newest refresh token the store holds (undefined for grants that need none). */
+  refreshToken: string | undefined;
+  /** Aborted when the attempt times out or the cache is closed. */
+  signal: AbortSignal;
+  /** 1 for the first attempt of a refresh, 2 for its first retry, ... */
+  attempt: number;
+}
+
+/** Performs one upstream token request. Throw typed errors from `./errors.js` to steer retries. */
+export type RefreshFn = (ctx: RefreshContext) => Promise<RefreshResult>;
+
+/** What a store persists. Times are wall-clock epoch milliseconds so they survive restarts. */
+export interface TokenRecord {
+  accessToken?: string;
+  /** Wall-clock epoch ms at which the access token expires (no buffer applied). */
+  expiresAt?: number;
+  /** Wall-clock epoch ms at which the access token was obtained. */
+  obtainedAt?: number;
+  /** Lifetime granted, in seconds (kept so limits derived from it survive a reload). */
+  expiresIn?: number;
+  refreshToken?: string;
+  scope?: string;
+  /**
+   * Fingerprint of the externally supplied refresh token this record was seeded from
+   * (e.g. an environment variable). Lets the app tell "same seed, keep the rotated one"
+   * from "new seed, replace".
+   */
+  seedFingerprint?: string;
+}
+
+/** A held cross-process refresh lock. */
+export interface StoreLock {
+  /** Releases the lock if this holder still owns it (compare-and-delete). */
+  release(): Promise<void>;
+}
+
+/** Store health as shown in status output. */
+export interface StoreHealth {
+  state: 'ok' | 'degraded';
+  reason?: string;
+}
+
+/**
+ * Where the cache keeps its token between calls, restarts and processes.
+ * Single-process stores implement the first three methods; shared stores (Redis) add the
+ * optional lock/wait/notify methods, and the cache uses them when present.
+ */
+export interface TokenStore {
+  /** Short name for status output: 'memory', 'file', 'redis', ... */
+  readonly kind: string;
+  /** Reads the record; undefined when there is none (or it is unreadable: log, don't throw). */
+  load(): Promise<TokenRecord | undefined>;
+  /** Replaces the record durably. */
+  save(record: TokenRecord): Promise<void>;
+  /**
+   * Drops the access token (keeping the refresh token) only if the stored one is still
+   * `accessToken`. Returns true when it was dropped.
+   */
+  invalidate(accessToken: string): Promise<boolean>;
+  /** Tries to take the fleet-wide refresh lock for `ttlMs`; undefined when someone else holds it. */
+  acquireLock?(ttlMs: number): Promise<StoreLock | undefined>;
+  /**
+   * Resolves with the record once its access token differs from `current` (another holder
+   * refreshed), or with undefined after `timeoutMs`.
+   */
+  waitForChange?(current: string | undefined, timeoutMs: number): Promise<TokenRecord | undefined>;
+  /** Subscribes to changes made elsewhere (a new token, an invalidation). Returns unsubscribe. */
+  onChange?(listener: (record: TokenRecord | undefined) => void): () => void;
+  /** Current health; absent means always ok. */
+  health?(): StoreHealth;
+  /** Releases connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** Time source. `now()` is wall-clock epoch ms; `monotonic()` never jumps (ms, arbitrary origin). */
+export interface Clock {
+  now(): number;
+  monotonic(): number;
+  /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Minimal structured logger (pino-compatible subset). Never pass tokens to it. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the rest of the app needs from a token source (the Spotify client depends on this only). */
+export interface TokenProvider {
+  getAccessToken(): Promise<string>;
+  /** For a 401: drop the cached token only if it is still `rejectedToken`. */
+  invalidate(rejectedToken?: string): void;
+}
+
+/** Lifecycle state shown in snapshots. */
+export type CacheState =
+  | 'empty'
+  | 'valid'
+  | 'refreshing'
+  | 'refreshing_ahead'
+  | 'expired'
+  | 'error'
+  | 'reauthorization_required';
