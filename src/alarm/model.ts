@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/** Day names in ISO order (Monday first), as used in the API. */
+export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Day = (typeof DAYS)[number];
+
+/**
+ * Keyword for the user's Liked Songs. Spotify exposes them as the context
+ * `spotify:user:<id>:collection`; the keyword saves the user from looking up their id.
+ */
+export const LIKED_SONGS = 'liked';
+
+/** What an alarm is, as stored and as the API shows it (without runtime fields). */
+export interface AlarmSpec {
+  id: string;
+  label: string;
+  /** "HH:MM", 24 h, in `timezone`. */
+  time: string;
+  /** Days it repeats on; empty = one-off at the next occurrence of `time`. */
+  days: Day[];
+  /** IANA time zone name. */
+  timezone: string;
+  /** Playlist/album/artist/track URI, `spotify:user:<id>:collection`, or `liked`. */
+  context_uri: string;
+  shuffle: boolean;
+  /** Device name or id; null = the active device, else any available. */
+  device: string | null;
+  /** Target volume 0–100. */
+  volume: number;
+  /** 0 = start at `volume` immediately. */
+  fade_in_seconds: number;
+  enabled: boolean;
+}
+
+/** The outcome of an alarm's latest occurrence. */
+export interface LastResult {
+  status: 'fired' | 'failed' | 'missed';
+  /** Wall time of the outcome (ISO 8601 with offset in the alarm's zone). */
+  at: string;
+  /** The occurrence it belongs to (ISO 8601 with offset). */
+  scheduled_for: string;
+  reason?: string;
+  device?: string;
+}
+
+/** True when `tz` is a time zone name this runtime's Intl knows. */
+export function isValidTimeZone(tz: string): boolean {
+  if (tz.length === 0 || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const CONTEXT_RE =
+  /^(liked|spotify:(playlist|album|artist|show|episode|track):[A-Za-z0-9]{1,64}|spotify:user:[^:\s]{1,64}:(collection|playlist:[A-Za-z0-9]{1,64}))$/;
+/** Max length of free text fields; keeps the state file small and the UI sane. */
+const MAX_TEXT = 200;
+
+const fields = {
+  label: z.string().max(MAX_TEXT, 'label is at most 200 characters'),
+  time: z.string().regex(TIME_RE, 'time must be "HH:MM" (00:00–23:59)'),
+  days: z
+    .array(z.enum(DAYS, { error: `days must contain only ${DAYS.join(', ')}` }))
+    .max(7, 'days has at most 7 entries')
+    .refine((d) => new Set(d).size === d.length, 'days must not repeat a day'),
+  timezone: z.string().refine(isValidTimeZone, 'timezone is not a known IANA time zone'),
+  context_uri: z
+    .string()
+    .regex(CONTEXT_RE, `context_uri must be a spotify: playlist/album/artist/track URI or "${LIKED_SONGS}"`),
+  shuffle: z.boolean(),
+  device: z.string().min(1, 'device must not be empty (use null for any)').max(MAX_TEXT).nullable(),
+  volume: z.number().int('volume must be an integer').min(0, 'volume is 0–100').max(100, 'volume is 0–100'),
+  fade_in_seconds: z
+    .number()
+    .int('fade_in_seconds must be an integer')
+    .min(0, 'fade_in_seconds must not be negative')
+    .max(3600, 'fade_in_seconds is at most 3600'),
+  enabled: z.boolean(),
+};
+
+/** Body of POST /api/alarms and PUT /api/alarms/:id: `time` and `context_uri` are required. */
+export const alarmInputSchema = z.strictObject({
+  label: fields.label.optional(),
+  time: fields.time,
+  days: fields.days.optional(),
+  timezone: fields.timezone.optional(),
+  context_uri: fields.context_uri,
+  shuffle: fields.shuffle.optional(),
+  device: fields.device.optional(),
+  volume: fields.volume.optional(),
+  fade_in_seconds: fields.fade_in_seconds.optional(),
+  enabled: fields.enabled.optional(),
+});
+export type AlarmInput = z.infer<typeof alarmInputSchema>;
+
+/** Body of PATCH /api/alarms/:id: any subset of the fields. */
+export const alarmPatchSchema = z.strictObject({
+  label: fields.label.optional(),
+  time: fields.time.optional(),
+  days: fields.days.optional(),
+  timezone: fields.timezone.optional(),
+  context_uri: fields.context_uri.optional(),
+  shuffle: fields.shuffle.optional(),
+  device: fields.device.optional(),
+  volume: fields.volume.optional(),
+  fade_in_seconds: fields.fade_in_seconds.optional(),
+  enabled: fields.enabled.optional(),
+});
+export type AlarmPatch = z.infer<typeof alarmPatchSchema>;
+
+/** A stored alarm as read back from disk (all fields required). */
+export const alarmSpecSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  ...fields,
+});
+
+/** Body of POST /api/sleep. */
+export const sleepInputSchema = z.strictObject({
+  minutes: z
+    .number()
+    .int('minutes must be an integer')
+    .min(1, 'minutes must be at least 1')
+    .max(720, 'minutes is at most 720'),
+  context_uri: fields.context_uri.optional(),
+  device: fields.device.optional(),
+  volume: fields.volume.optional(),
+  fade_out_seconds: z
+    .number()
+    .int('fade_out_seconds must be an integer')
+    .min(0, 'fade_out_seconds must not be negative')
+    .max(600, 'fade_out_seconds is at most 600')
+    .optional(),
+});
+export type SleepInput = z.infer<typeof sleepInputSchema>;
+
+/** Input that failed validation; `field` names the first offending field. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses `value` with `schema`, turning the first issue into a ValidationError naming its field. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new ValidationError('invalid input');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    return throwField(`unknown field "${key}"`, key);
+  }
+  const field = issue.path.length > 0 ? String(issue.path[0]) : undefined;
+  if (issue.code === 'invalid_type' && issue.path.length === 0) {
+    throw new ValidationError('body must be a JSON object');
+  }
+  if (issue.code === 'invalid_type' && field !== undefined) {
+    const missing = (value as Record<string, unknown>)[field] === undefined;
+    throw new ValidationError(missing ? `${field} is required` : `${field} must be ${issue.expected}`, field);
+  }
+  throw new ValidationError(issue.message, field);
+}
+
+function throwField(message: string, field: string): never {
+  throw new ValidationError(message, field);
+}
+
+/** Normalises days to ISO order so stored alarms compare and display consistently. */
+export function sortDays(days: readonly Day[]): Day[] {
+  return DAYS.filter((d) => days.includes(d));
+}
