@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * Every setting SpotiPi reads, by its environment name. Values arrive as strings (from the
+ * environment, a `.env` file, or a JSON config file normalised to strings) and are validated here.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z.string().min(1).optional();
+
+const boolish = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'], { error: 'expected true or false' }))
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+function integer(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: `expected a whole number between ${min} and ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `expected a whole number between ${min} and ${max}` })
+        .max(max, { error: `expected a whole number between ${min} and ${max}` }),
+    );
+}
+
+function seconds(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { error: `expected a number of seconds between ${min} and ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `expected a number of seconds between ${min} and ${max}` })
+        .max(max, { error: `expected a number of seconds between ${min} and ${max}` }),
+    );
+}
+
+const httpBaseUrl = z
+  .string()
+  .trim()
+  .refine((v) => isHttpUrl(v), { error: 'expected an http:// or https:// URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+/** Spotify accepts HTTPS redirect URIs, or plain HTTP only on a loopback IP literal (not `localhost`). */
+const redirectUri = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    if (!isHttpUrl(v)) {
+      ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' });
+      return;
+    }
+    const url = new URL(v);
+    if (url.protocol === 'http:' && url.hostname === 'localhost') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Spotify refuses "localhost" redirect URIs; use http://127.0.0.1:PORT/callback',
+      });
+    } else if (url.protocol === 'http:' && !['127.0.0.1', '[::1]'].includes(url.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'Spotify accepts plain http:// only for loopback (http://127.0.0.1:PORT/callback); use https://',
+      });
+    }
+  });
+
+const timeZone = z
+  .string()
+  .trim()
+  .refine(isTimeZone, { error: 'expected an IANA time zone name such as Europe/Berlin' });
+
+/** The raw (string-valued) settings schema. Keys are the environment variable names. */
+export const settingsSchema = z.object({
+  PORT: integer(0, 65535).default(5001),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  SPOTIFY_CLIENT_ID: optionalString,
+  SPOTIFY_CLIENT_SECRET: optionalString,
+  SPOTIFY_REFRESH_TOKEN: optionalString,
+  SPOTIFY_REDIRECT_URI: redirectUri.optional(),
+  SPOTIFY_ACCOUNTS_URL: httpBaseUrl.default('https://accounts.spotify.com'),
+  SPOTIFY_API_URL: httpBaseUrl.default('https://api.spotify.com'),
+  SPOTIFY_SCOPES: z.string().trim().min(1).optional(),
+  SPOTIFY_MAX_RETRY_AFTER_SECONDS: seconds(0, 600).default(5),
+  SPOTIPI_STATE_DIR: optionalString,
+  TOKEN_REFRESH_AHEAD_SECONDS: seconds(0, 86_400).default(300),
+  TOKEN_SAFETY_MARGIN_SECONDS: seconds(0, 3600).default(30),
+  TOKEN_NEAR_EXPIRY_WARNING_SECONDS: seconds(0, 86_400).default(600),
+  TOKEN_REFRESH_TIMEOUT_SECONDS: seconds(0.1, 600).default(10),
+  TOKEN_REFRESH_MAX_ATTEMPTS: integer(1, 20).default(4),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info'),
+  SPOTIPI_PASSWORD: optionalString,
+  SPOTIPI_API_TOKEN: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
+  SPOTIPI_SESSION_SECRET: z.string().min(32, { error: 'expected at least 32 characters' }).optional(),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), {
+      error: 'expected a redis:// or rediss:// URL',
+    })
+    .optional(),
+  SPOTIPI_DEMO: boolish.optional(),
+  SPOTIPI_DEMO_TOKEN_LIFETIME_SECONDS: integer(10, 86_400).default(3600),
+  SPOTIPI_TIMEZONE: timeZone.optional(),
+  TZ: z.string().optional(),
+  LIBRARY_CACHE_SECONDS: seconds(0, 86_400).default(60),
+  SHUTDOWN_TIMEOUT_SECONDS: seconds(0, 300).default(10),
+});
+
+export type RawSettings = z.output<typeof settingsSchema>;
+
+/** Names of every known setting. */
+export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof typeof settingsSchema.shape)[];
+
+/** Settings whose values must never be echoed in messages. */
+export const SECRET_KEYS = new Set([
+  'SPOTIFY_CLIENT_SECRET',
+  'SPOTIFY_REFRESH_TOKEN',
+  'SPOTIPI_PASSWORD',
+  'SPOTIPI_API_TOKEN',
+  'SPOTIPI_SESSION_SECRET',
+  'REDIS_URL',
+]);
+
+function isHttpUrl(v: string): boolean {
+  if (!URL.canParse(v)) return false;
+  const { protocol } = new URL(v);
+  return protocol === 'http:' || protocol === 'https:';
+}
+
+function isTimeZone(v: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The machine's time zone, or UTC when it cannot be told. */
+export function machineTimeZone(tzEnv: string | undefined): string {
+  if (tzEnv && isTimeZone(tzEnv.replace(/^:/, ''))) return tzEnv.replace(/^:/, '');
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
