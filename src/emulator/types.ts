@@ -1,0 +1,127 @@
+import type { Clock, Logger } from '../token/types.js';
+
+/** Options of the Spotify emulator. */
+export interface EmulatorOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Drives token expiry and playback progress; default the system clock. */
+  clock?: Clock;
+  /** `expires_in` of issued access tokens; default 3600. */
+  tokenLifetimeSec?: number;
+  /** Return a new refresh token on every refresh (the old one stops working); default false. */
+  rotateRefreshTokens?: boolean;
+  /** Registered client id; default DEMO_CLIENT_ID. */
+  clientId?: string;
+  /** Registered client secret; default DEMO_CLIENT_SECRET. */
+  clientSecret?: string;
+  /** Refresh tokens valid at start; default [DEMO_REFRESH_TOKEN]. */
+  refreshTokens?: string[];
+  /**
+   * Redirect URIs accepted by /authorize and the code exchange. Default: any `http://127.0.0.1:*`,
+   * `http://[::1]:*` or `https://` URI (Spotify's own rule for loopback and secure redirects).
+   */
+  redirectUris?: string[];
+  /** Added (real-time) latency of every token request, so concurrent refreshes overlap; default 0. */
+  tokenLatencyMs?: number;
+  logger?: Logger;
+}
+
+/** What an injected fault does to the request it hits. */
+export type FaultKind =
+  /** Answer with `status` (default 503) and an error body. */
+  | 'status'
+  /** 429 with `Retry-After: retryAfterSec` (default 1). */
+  | 'rate_limit'
+  /** Token endpoint: 400 `invalid_grant`. */
+  | 'invalid_grant'
+  /** Token endpoint: 401 `invalid_client`. */
+  | 'invalid_client'
+  /** Wait `delayMs` (real time) and then answer normally; a long delay is a timeout. */
+  | 'delay'
+  /** Destroy the socket without answering. */
+  | 'reset'
+  /** 200 with a body that is not JSON. */
+  | 'malformed'
+  /** Token endpoint: 200 JSON without `access_token` and `expires_in`. */
+  | 'missing_fields';
+
+/** A fault for the next `count` matching requests. */
+export interface FaultSpec {
+  /** `token` = POST /api/token, `api` = /v1/... */
+  target: 'token' | 'api';
+  kind: FaultKind;
+  /** How many matching requests it hits; default 1. */
+  count?: number;
+  status?: number;
+  retryAfterSec?: number;
+  delayMs?: number;
+  /** API only: hit only this method (e.g. 'PUT'). */
+  method?: string;
+  /** API only: hit only paths starting with this (e.g. '/v1/me/player'). */
+  pathPrefix?: string;
+}
+
+/** Counters exposed at GET /__emulator/stats. */
+export interface EmulatorStats {
+  /** Successful token grants by grant type. */
+  tokenGrants: { refresh_token: number; authorization_code: number; client_credentials: number };
+  /** Every POST /api/token, including failures. */
+  tokenRequests: number;
+  /** Token endpoint errors by OAuth error code (or HTTP status for faults). */
+  tokenErrors: Record<string, number>;
+  /** Token requests being handled right now, and the most ever at once. */
+  refreshesInFlight: number;
+  maxRefreshesInFlight: number;
+  /** `"GET /v1/me/player"` → `{ "200": n, "401": m }` (route templates, not raw paths). */
+  apiCalls: Record<string, Record<string, number>>;
+  apiCallsTotal: number;
+  /** API requests refused because the access token had expired / was unknown or revoked. */
+  expiredTokensRejected: number;
+  invalidTokensRejected: number;
+  /** Faults still waiting to hit. */
+  faultsPending: number;
+}
+
+/** Playback as the emulator models it. */
+export interface EmulatorPlayback {
+  deviceId: string | null;
+  contextUri: string | null;
+  /** Track URIs of the current queue (the context's tracks, or the `uris` played). */
+  queue: string[];
+  /** Index into `queue` of the current track. */
+  index: number;
+  isPlaying: boolean;
+  progressMs: number;
+  shuffle: boolean;
+  repeat: 'off' | 'track' | 'context';
+}
+
+/** A running emulator. */
+export interface RunningEmulator {
+  /** Base URL of both services, e.g. `http://127.0.0.1:41234` (use it as SPOTIFY_ACCOUNTS_URL and SPOTIFY_API_URL). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting and closes every connection. */
+  close(): Promise<void>;
+  /** Counters (a copy). */
+  stats(): EmulatorStats;
+  /** Queues a fault for the next matching requests. */
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  /** Revokes a refresh token (default: every refresh token): the next refresh gets invalid_grant. */
+  revokeRefreshTokens(refreshToken?: string): void;
+  /** Makes every issued access token invalid (401 "Invalid access token"). */
+  revokeAccessTokens(): void;
+  /** Issues an access token directly (tests, the SDK conformance suite). */
+  issueAccessToken(): { accessToken: string; expiresIn: number; refreshToken: string };
+  /** The currently valid refresh tokens (with rotation, the newest). */
+  validRefreshTokens(): string[];
+  /** Current playback, with progress computed at the clock's now (a copy). */
+  playback(): EmulatorPlayback | null;
+  /** Marks a device available or gone (gone devices vanish from /devices; if active, playback stops). */
+  setDeviceAvailable(deviceId: string, available: boolean): void;
+  /** Restores the seeded state, clears faults, counters and issued tokens. */
+  reset(): void;
+}
