@@ -1,0 +1,311 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServerHandle, startRedisServer, waitFor } from '../../../test/helpers/redis-server.js';
+import type { Logger, TokenRecord } from '../types.js';
+import { parseEncryptionKey } from './redis-crypto.js';
+import { RedisStore, type RedisStoreOptions } from './redis-store.js';
+
+interface LogLine {
+  level: string;
+  obj: object;
+  msg: string | undefined;
+}
+
+function recordingLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj, msg });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const record: TokenRecord = {
+  accessToken: 'access-token-AAA',
+  expiresAt: 1_800_000_000_000,
+  obtainedAt: 1_799_996_400_000,
+  expiresIn: 3600,
+  refreshToken: 'refresh-token-RRR',
+  scope: 'user-read-playback-state streaming',
+  seedFingerprint: 'abcd1234',
+};
+
+let redis: RedisServerHandle;
+let raw: Redis;
+const stores: RedisStore[] = [];
+
+function store(overrides: Partial<RedisStoreOptions> & { clientId: string }): RedisStore {
+  const s = new RedisStore({ url: redis.url, retryMaxDelayMs: 100, ...overrides });
+  stores.push(s);
+  return s;
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  raw = new Redis(redis.url, { lazyConnect: true });
+  await raw.connect();
+});
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+afterAll(async () => {
+  raw.disconnect();
+  await redis.dispose();
+});
+
+describe('RedisStore', () => {
+  it('round-trips a full record and reports none for an unknown client', async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId });
+    expect(await a.load()).toBeUndefined();
+    await a.save(record);
+    expect(await a.load()).toEqual(record);
+    // A second process (another store on the same key) sees the same record.
+    expect(await store({ clientId }).load()).toEqual(record);
+    expect(a.key).toBe(`spotipi:token:${clientId}`);
+  });
+
+  it('keeps one record per client id and user', async () => {
+    const clientId = randomUUID();
+    const alice = store({ clientId, user: 'alice' });
+    const bob = store({ clientId, user: 'bob' });
+    await alice.save(record);
+    expect(await bob.load()).toBeUndefined();
+    expect(alice.key).toBe(`spotipi:token:${clientId}:alice`);
+  });
+
+  it('drops absent fields on save but never the stored refresh token', async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId });
+    await a.save(record);
+    await a.save({ accessToken: 'access-token-BBB', expiresAt: 5, expiresIn: 60 });
+    expect(await a.load()).toEqual({
+      accessToken: 'access-token-BBB',
+      expiresAt: 5,
+      expiresIn: 60,
+      refreshToken: record.refreshToken,
+    });
+  });
+
+  it('invalidates only while the stored access token is the rejected one, keeping the refresh token', async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId });
+    await a.save(record);
+    expect(await a.invalidate('some-older-token')).toBe(false);
+    expect(await a.load()).toEqual(record);
+
+    expect(await a.invalidate(record.accessToken!)).toBe(true);
+    const after = await a.load();
+    expect(after?.accessToken).toBeUndefined();
+    expect(after?.expiresAt).toBeUndefined();
+    expect(after?.refreshToken).toBe(record.refreshToken);
+    expect(after?.scope).toBe(record.scope);
+    expect(await a.invalidate(record.accessToken!)).toBe(false);
+  });
+
+  it('lets exactly one of many concurrent invalidations of the same token win', async () => {
+    const clientId = randomUUID();
+    const instances = Array.from({ length: 8 }, () => store({ clientId }));
+    await instances[0]!.save(record);
+    const results = await Promise.all(instances.map((s) => s.invalidate(record.accessToken!)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('gives the refresh lock to one holder at a time', async () => {
+    const clientId = randomUUID();
+    const [a, b] = [store({ clientId }), store({ clientId })];
+    const attempts = await Promise.all([a, b, a, b].map((s) => s.acquireLock(30_000)));
+    const held = attempts.filter((l) => l !== undefined);
+    expect(held).toHaveLength(1);
+    expect(await b.acquireLock(30_000)).toBeUndefined();
+    await held[0]!.release();
+    const next = await b.acquireLock(30_000);
+    expect(next).toBeDefined();
+    await next!.release();
+  });
+
+  it('lets a lock whose holder vanished expire after its TTL', async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId });
+    expect(await a.acquireLock(150)).toBeDefined();
+    const ttl = await raw.pttl(a.lockKey);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(150);
+    const b = store({ clientId });
+    expect(await b.acquireLock(10_000)).toBeUndefined();
+    await waitFor(() => b.acquireLock(10_000), 'the expired lock to be free again');
+  });
+
+  it("does not delete another holder's lock when a late holder releases", async () => {
+    const clientId = randomUUID();
+    const [a, b, c] = [store({ clientId }), store({ clientId }), store({ clientId })];
+    const late = await a.acquireLock(100);
+    expect(late).toBeDefined();
+    const current = await waitFor(() => b.acquireLock(30_000), 'the first lock to expire');
+    await late!.release();
+    expect(await c.acquireLock(30_000)).toBeUndefined();
+    expect(await raw.exists(a.lockKey)).toBe(1);
+    await current.release();
+    expect(await raw.exists(a.lockKey)).toBe(0);
+  });
+
+  it('wakes a waiter through pub/sub when another instance saves a new token', async () => {
+    const clientId = randomUUID();
+    // A poll interval longer than the test timeout: only the notification can wake the waiter.
+    const waiter = store({ clientId, pollIntervalMs: 120_000 });
+    const writer = store({ clientId });
+    await writer.save(record);
+    const waiting = waiter.waitForChange(record.accessToken, 60_000);
+    await new Promise((r) => setTimeout(r, 100)); // let the waiter subscribe
+    await writer.save({ ...record, accessToken: 'access-token-NEW' });
+    const seen = await waiting;
+    expect(seen?.accessToken).toBe('access-token-NEW');
+    expect(seen?.refreshToken).toBe(record.refreshToken);
+  });
+
+  it('returns at once when the record already differs, and undefined when nothing changes in time', async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId, pollIntervalMs: 20 });
+    await a.save(record);
+    expect((await a.waitForChange('an-older-token', 10_000))?.accessToken).toBe(record.accessToken);
+    expect(await a.waitForChange(record.accessToken, 100)).toBeUndefined();
+    // An invalidation (no token yet) is not the awaited change either.
+    await a.invalidate(record.accessToken!);
+    expect(await a.waitForChange(record.accessToken, 100)).toBeUndefined();
+  });
+
+  it("tells listeners about other instances' saves and invalidations, not their own", async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId });
+    const b = store({ clientId });
+    const seenByA: (TokenRecord | undefined)[] = [];
+    const seenByB: (TokenRecord | undefined)[] = [];
+    a.onChange((r) => seenByA.push(r));
+    const unsubscribe = b.onChange((r) => seenByB.push(r));
+    await new Promise((r) => setTimeout(r, 100)); // subscriptions established
+    await a.save(record);
+    await waitFor(() => seenByB.length === 1, 'b to hear about the save');
+    expect(seenByB[0]).toEqual(record);
+    await b.invalidate(record.accessToken!);
+    await waitFor(() => seenByA.length === 1, 'a to hear about the invalidation');
+    expect(seenByA[0]?.accessToken).toBeUndefined();
+    expect(seenByA[0]?.refreshToken).toBe(record.refreshToken);
+    unsubscribe();
+    await a.save(record);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(seenByB).toHaveLength(1);
+    expect(seenByA).toHaveLength(1);
+  });
+
+  it('encrypts the tokens at rest so the raw Redis value is not the token', async () => {
+    const clientId = randomUUID();
+    const key = randomBytes(32).toString('base64');
+    const a = store({ clientId, encryptionKey: key });
+    await a.save(record);
+    const stored = await raw.hgetall(a.key);
+    const dump = JSON.stringify(stored);
+    expect(dump).not.toContain(record.refreshToken);
+    expect(dump).not.toContain(record.accessToken);
+    expect(stored.refreshToken).toMatch(/^gcm1:/);
+    expect(await store({ clientId, encryptionKey: key }).load()).toEqual(record);
+    // Invalidation still compares correctly although the stored value is ciphertext.
+    expect(await a.invalidate(record.accessToken!)).toBe(true);
+  });
+
+  it('treats a record sealed with another key, or read without a key, as empty and says so', async () => {
+    const clientId = randomUUID();
+    await store({ clientId, encryptionKey: randomBytes(32).toString('hex') }).save(record);
+    const logger = recordingLogger();
+    expect(await store({ clientId, encryptionKey: randomBytes(32), logger }).load()).toBeUndefined();
+    expect(await store({ clientId, logger }).load()).toBeUndefined();
+    const warnings = logger.lines.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(2);
+    expect(JSON.stringify(logger.lines)).not.toContain(record.refreshToken);
+  });
+
+  it('rejects malformed encryption keys without echoing them', () => {
+    const secret = 'not-a-real-key-but-secret-looking';
+    expect(() => parseEncryptionKey(secret)).toThrow(/32 bytes/);
+    try {
+      parseEncryptionKey(secret);
+    } catch (err) {
+      expect(String(err)).not.toContain(secret);
+    }
+    expect(() => parseEncryptionKey('ab'.repeat(31))).toThrow();
+    expect(parseEncryptionKey('ab'.repeat(32))).toHaveLength(32);
+    expect(parseEncryptionKey(randomBytes(32).toString('base64url'))).toHaveLength(32);
+  });
+});
+
+describe('RedisStore while Redis comes and goes', () => {
+  it('reports degraded and rejects calls while Redis is unreachable at start, then joins when it appears', async () => {
+    const own = await startRedisServer();
+    await own.stop();
+    const logger = recordingLogger();
+    const s = new RedisStore({ url: own.url, clientId: 'c', logger, retryMaxDelayMs: 100 });
+    stores.push(s);
+    try {
+      await expect(s.load()).rejects.toThrow(/redis token store/);
+      await expect(s.save(record)).rejects.toThrow(/redis token store/);
+      await expect(s.acquireLock(1000)).rejects.toThrow(/redis token store/);
+      expect(s.health().state).toBe('degraded');
+      expect(s.health().reason).toMatch(/redis/);
+      await new Promise((r) => setTimeout(r, 500)); // several reconnect attempts
+      expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+
+      await own.start();
+      await waitFor(() => s.health().state === 'ok', 'the store to reconnect');
+      await s.save(record);
+      expect(await s.load()).toEqual(record);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('fails fast mid-run with one warning, then heals and resynchronises listeners when Redis returns', async () => {
+    const own = await startRedisServer();
+    const logger = recordingLogger();
+    const a = new RedisStore({ url: own.url, clientId: 'c', logger, retryMaxDelayMs: 100 });
+    const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
+    stores.push(a, b);
+    try {
+      const seen: (TokenRecord | undefined)[] = [];
+      a.onChange((r) => seen.push(r));
+      await a.save(record);
+      expect(a.health()).toEqual({ state: 'ok' });
+
+      await own.kill();
+      await waitFor(() => a.health().state === 'degraded', 'the store to notice the outage');
+      for (let i = 0; i < 20; i++) {
+        await expect(a.load()).rejects.toThrow(/unavailable|failed/);
+        await expect(a.invalidate('x')).rejects.toThrow();
+      }
+      await expect(a.waitForChange(record.accessToken, 60_000)).rejects.toThrow();
+      const warnings = logger.lines.filter((l) => l.level === 'warn');
+      expect(warnings).toHaveLength(1);
+      expect(JSON.stringify(warnings)).not.toContain(record.refreshToken);
+
+      await own.start(); // empty: no persistence
+      await waitFor(() => a.health().state === 'ok' && b.health().state === 'ok', 'both stores to reconnect');
+      expect(logger.lines.filter((l) => l.level === 'info')).toHaveLength(1);
+      // Listeners are told the (now empty) shared state after the gap.
+      await waitFor(() => seen.length > 0, 'a resync after reconnect');
+      expect(seen.at(-1)).toBeUndefined();
+      await b.save({ ...record, accessToken: 'after-restart' });
+      await waitFor(() => seen.at(-1)?.accessToken === 'after-restart', 'notifications to flow again');
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('releases waiters and connections on close', async () => {
+    const clientId = randomUUID();
+    const a = store({ clientId, pollIntervalMs: 120_000 });
+    await a.save(record);
+    const waiting = a.waitForChange(record.accessToken, 120_000);
+    await new Promise((r) => setTimeout(r, 50));
+    await a.close();
+    expect(await waiting).toBeUndefined();
+    await expect(a.load()).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,454 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { systemClock } from '../clock.js';
+import type { Clock, Logger, StoreHealth, StoreLock, TokenRecord, TokenStore } from '../types.js';
+import { FieldCipher, parseEncryptionKey } from './redis-crypto.js';
+
+/** Options of a Redis-backed, fleet-shared token store. */
+export interface RedisStoreOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://...` for TLS. */
+  url: string;
+  /** OAuth client id: one shared token per client id (and user). */
+  clientId: string;
+  /** Optional user/account discriminator when one client id serves several accounts. */
+  user?: string;
+  /** Key namespace; the record lives at `<prefix>:<clientId>[:<user>]`. Default `spotipi:token`. */
+  keyPrefix?: string;
+  /**
+   * 32-byte AES-256-GCM key (64 hex chars or base64) that encrypts the access and refresh
+   * tokens at rest. Without it, anyone who can read Redis can read the tokens.
+   */
+  encryptionKey?: string | Buffer;
+  logger?: Logger;
+  /** Drives waitForChange timeouts and polling. Default: the system clock. */
+  clock?: Clock;
+  /** A command that gets no reply within this time fails (a hung Redis). Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** TCP connect timeout. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** How long a call made before the first connection waits for it. Default 1000 ms. */
+  startupWaitMs?: number;
+  /** Upper bound of the reconnect backoff. Default 2000 ms. */
+  retryMaxDelayMs?: number;
+  /** waitForChange re-reads the record at least this often, in case a notification is lost. Default 250 ms. */
+  pollIntervalMs?: number;
+  /** Extra ioredis options (tests, TLS); the fail-fast settings above win. */
+  redisOptions?: RedisOptions;
+}
+
+type Fields = Record<string, string>;
+
+const NOTIFY_SAVE = 'save';
+const NOTIFY_INVALIDATE = 'invalidate';
+
+// Deletes the lock only if it still holds our value, so a late release never frees another holder's lock.
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+// Drops the access token fields only while they still hold the rejected token; the refresh
+// token, scope and lifetime stay. Publishes in the same script so nobody sees one without the other.
+const INVALIDATE = `
+if redis.call('HGET', KEYS[1], 'accessTokenHash') == ARGV[1] then
+  redis.call('HDEL', KEYS[1], 'accessToken', 'accessTokenHash', 'expiresAt', 'obtainedAt')
+  redis.call('HINCRBY', KEYS[1], 'version', 1)
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return 1
+end
+return 0`;
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function toNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Message of an error, safe to log (ioredis errors carry no command arguments). */
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A TokenStore shared by every process that points at the same Redis: one hash per client id
+ * (and user), a SET NX PX refresh lock released by compare-and-delete, pub/sub change
+ * notifications, and atomic compare-and-delete invalidation. Calls fail fast while Redis is
+ * unreachable (the cache falls back to its own copy); the store reconnects with backoff and
+ * reports `degraded` health meanwhile, warning once per outage.
+ */
+export class RedisStore implements TokenStore {
+  readonly kind = 'redis';
+  /** The Redis key of the token record. */
+  readonly key: string;
+  readonly lockKey: string;
+  readonly channel: string;
+
+  private readonly client: Redis;
+  private subscriber: Redis | undefined;
+  private readonly instanceId = randomUUID();
+  private readonly cipher: FieldCipher | undefined;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly startupWaitMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly listeners = new Set<(record: TokenRecord | undefined) => void>();
+  /** Wakes pending waitForChange calls on any notification. */
+  private readonly wakers = new Set<() => void>();
+  private healthState: StoreHealth = { state: 'degraded', reason: 'connecting to redis' };
+  private everReady = false;
+  private warned = false;
+  /** Subscribed to the change channel right now. */
+  private subscribed = false;
+  /** A connection dropped since listeners last heard the shared state: tell them once both are back. */
+  private resyncPending = false;
+  private closed = false;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    const prefix = options.keyPrefix ?? 'spotipi:token';
+    this.key = [prefix, options.clientId, ...(options.user ? [options.user] : [])].join(':');
+    this.lockKey = `${this.key}:lock`;
+    this.channel = `${this.key}:changed`;
+    this.logger = options.logger ?? noopLogger;
+    this.clock = options.clock ?? systemClock;
+    this.startupWaitMs = options.startupWaitMs ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    if (options.encryptionKey !== undefined) {
+      const key =
+        typeof options.encryptionKey === 'string'
+          ? parseEncryptionKey(options.encryptionKey)
+          : options.encryptionKey;
+      this.cipher = new FieldCipher(key);
+    }
+    this.client = new Redis(options.url, this.connectionOptions('main'));
+    this.client.on('ready', () => this.onReady());
+    this.client.on('error', (err: unknown) => this.onConnectionLost(describe(err)));
+    this.client.on('close', () => this.onConnectionLost('connection closed'));
+    // Connect in the background: construction never blocks, and never throws for an absent Redis.
+    this.client.connect().catch(() => {});
+  }
+
+  private connectionOptions(name: string): RedisOptions {
+    const maxDelay = this.options.retryMaxDelayMs ?? 2000;
+    return {
+      ...this.options.redisOptions,
+      connectionName: `spotipi-${name}`,
+      lazyConnect: true,
+      // Fail fast while disconnected: the token cache serves from memory instead of queueing.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      autoResubscribe: false,
+      commandTimeout: this.options.commandTimeoutMs ?? 1000,
+      connectTimeout: this.options.connectTimeoutMs ?? 1000,
+      // Retry forever (to rejoin without a restart) with bounded, jittered exponential backoff.
+      retryStrategy: (times: number) => {
+        const ceiling = Math.min(maxDelay, 50 * 2 ** Math.min(times, 10));
+        return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      },
+    };
+  }
+
+  private onReady(): void {
+    const wasDegraded = this.healthState.state === 'degraded';
+    this.healthState = { state: 'ok' };
+    this.everReady = true;
+    if (wasDegraded && this.warned) {
+      this.logger.info(
+        { store: 'redis', key: this.key },
+        'redis token store reachable again; sharing resumed',
+      );
+    }
+    this.warned = false;
+    this.resync();
+  }
+
+  private onConnectionLost(reason: string): void {
+    if (this.closed) return;
+    if (this.client.status === 'ready') return;
+    this.resyncPending = true;
+    this.markDegraded(reason);
+  }
+
+  private markDegraded(reason: string): void {
+    this.healthState = { state: 'degraded', reason: `redis unreachable: ${reason}` };
+    if (!this.warned) {
+      this.warned = true;
+      this.logger.warn(
+        { store: 'redis', key: this.key, reason },
+        'redis token store unreachable; each instance uses its own token until it returns',
+      );
+    }
+  }
+
+  /** Resolves once the main connection is ready; rejects at once while Redis is known to be down. */
+  private async ready(): Promise<void> {
+    if (this.closed) throw new Error('redis token store is closed');
+    if (this.client.status === 'ready') return;
+    const starting = ['wait', 'connecting', 'connect'].includes(this.client.status);
+    if (this.everReady || !starting || this.warned) {
+      throw new Error(`redis token store unavailable (${this.client.status})`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        this.client.off('error', onError);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => done();
+      const onError = (e: unknown) => done(new Error(`redis token store unavailable: ${describe(e)}`));
+      const timer = setTimeout(
+        () => done(new Error('redis token store unavailable (connect timeout)')),
+        this.startupWaitMs,
+      );
+      this.client.once('ready', onReady);
+      this.client.once('error', onError);
+    });
+  }
+
+  /** Runs one Redis operation with fail-fast semantics and health bookkeeping. */
+  private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    await this.ready();
+    try {
+      return await fn();
+    } catch (err) {
+      const message = describe(err);
+      if (this.client.status !== 'ready' || /timed out/i.test(message)) this.markDegraded(message);
+      throw new Error(`redis token store ${op} failed: ${message}`);
+    }
+  }
+
+  private context(field: string): string {
+    return `${this.key}#${field}`;
+  }
+
+  private sealField(field: string, value: string): string {
+    return this.cipher ? this.cipher.seal(value, this.context(field)) : value;
+  }
+
+  private openField(field: string, value: string): string {
+    if (this.cipher) return this.cipher.open(value, this.context(field));
+    if (FieldCipher.isSealed(value))
+      throw new Error('value is encrypted but no encryption key is configured');
+    return value;
+  }
+
+  /** Reads the shared record; undefined when absent or undecryptable (logged). Rejects while Redis is down. */
+  async load(): Promise<TokenRecord | undefined> {
+    const fields: Fields = await this.run('load', () => this.client.hgetall(this.key));
+    return this.decode(fields);
+  }
+
+  private decode(fields: Fields): TokenRecord | undefined {
+    if (Object.keys(fields).length === 0) return undefined;
+    const record: TokenRecord = {};
+    try {
+      if (fields.accessToken) record.accessToken = this.openField('accessToken', fields.accessToken);
+      if (fields.refreshToken) record.refreshToken = this.openField('refreshToken', fields.refreshToken);
+    } catch (err) {
+      this.logger.warn(
+        { store: 'redis', key: this.key, reason: describe(err) },
+        'redis token record cannot be decrypted (wrong or missing encryption key); treating it as empty',
+      );
+      return undefined;
+    }
+    const expiresAt = toNumber(fields.expiresAt);
+    const obtainedAt = toNumber(fields.obtainedAt);
+    const expiresIn = toNumber(fields.expiresIn);
+    if (record.accessToken !== undefined) {
+      if (expiresAt !== undefined) record.expiresAt = expiresAt;
+      if (obtainedAt !== undefined) record.obtainedAt = obtainedAt;
+    }
+    if (expiresIn !== undefined) record.expiresIn = expiresIn;
+    if (fields.scope !== undefined) record.scope = fields.scope;
+    if (fields.seedFingerprint !== undefined) record.seedFingerprint = fields.seedFingerprint;
+    return record;
+  }
+
+  /**
+   * Replaces the shared record and notifies the fleet. A record without a refresh token keeps
+   * the stored one, so no writer can drop the fleet's refresh token by omission.
+   */
+  async save(record: TokenRecord): Promise<void> {
+    const set: Fields = {};
+    const drop: string[] = [];
+    const put = (field: string, value: string | number | undefined, secret = false) => {
+      if (value === undefined) drop.push(field);
+      else set[field] = secret ? this.sealField(field, String(value)) : String(value);
+    };
+    put('accessToken', record.accessToken, true);
+    put('accessTokenHash', record.accessToken === undefined ? undefined : sha256(record.accessToken));
+    put('expiresAt', record.expiresAt);
+    put('obtainedAt', record.obtainedAt);
+    put('expiresIn', record.expiresIn);
+    put('scope', record.scope);
+    put('seedFingerprint', record.seedFingerprint);
+    if (record.refreshToken !== undefined)
+      set.refreshToken = this.sealField('refreshToken', record.refreshToken);
+    await this.run('save', async () => {
+      const tx = this.client.multi();
+      if (Object.keys(set).length > 0) tx.hset(this.key, set);
+      if (drop.length > 0) tx.hdel(this.key, ...drop);
+      tx.hincrby(this.key, 'version', 1);
+      tx.publish(this.channel, this.message(NOTIFY_SAVE));
+      const results = await tx.exec();
+      const failed = results?.find(([err]) => err);
+      if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
+    });
+  }
+
+  /** Drops the shared access token only if it is still `accessToken`, atomically; true when dropped. */
+  async invalidate(accessToken: string): Promise<boolean> {
+    const dropped = await this.run('invalidate', () =>
+      this.client.eval(
+        INVALIDATE,
+        1,
+        this.key,
+        sha256(accessToken),
+        this.channel,
+        this.message(NOTIFY_INVALIDATE),
+      ),
+    );
+    return dropped === 1;
+  }
+
+  /** Takes the fleet-wide refresh lock (SET NX PX with a unique value); undefined when held elsewhere. */
+  async acquireLock(ttlMs: number): Promise<StoreLock | undefined> {
+    const token = randomUUID();
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    const ok = await this.run('acquireLock', () => this.client.set(this.lockKey, token, 'PX', ttl, 'NX'));
+    if (ok !== 'OK') return undefined;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await this.run('releaseLock', () => this.client.eval(RELEASE_LOCK, 1, this.lockKey, token));
+        } catch (err) {
+          // The lock expires by itself; a failed release only delays the next holder by its TTL.
+          this.logger.debug({ store: 'redis', reason: describe(err) }, 'redis refresh lock release failed');
+        }
+      },
+    };
+  }
+
+  /**
+   * Resolves with the record once it holds an access token other than `current`, woken by the
+   * change channel and re-reading every `pollIntervalMs` in case a notification is missed;
+   * undefined after `timeoutMs`. Rejects when Redis is unreachable, so the caller can go local.
+   */
+  async waitForChange(current: string | undefined, timeoutMs: number): Promise<TokenRecord | undefined> {
+    this.ensureSubscriber();
+    const deadline = this.clock.monotonic() + timeoutMs;
+    for (;;) {
+      const pause = new AbortController();
+      const wake = () => pause.abort();
+      this.wakers.add(wake);
+      try {
+        const record = await this.load();
+        if (record?.accessToken !== undefined && record.accessToken !== current) return record;
+        const remaining = deadline - this.clock.monotonic();
+        if (remaining <= 0 || this.closed) return undefined;
+        await this.clock.sleep(Math.min(this.pollIntervalMs, remaining), pause.signal).catch(() => {});
+        if (this.closed) return undefined;
+      } finally {
+        this.wakers.delete(wake);
+      }
+    }
+  }
+
+  /** Calls `listener` with the fresh record whenever another instance saves or invalidates. */
+  onChange(listener: (record: TokenRecord | undefined) => void): () => void {
+    this.listeners.add(listener);
+    this.ensureSubscriber();
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** `degraded` with a reason while Redis is unreachable. */
+  health(): StoreHealth {
+    return { ...this.healthState };
+  }
+
+  /** Closes both connections; pending waits resolve undefined. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wake of this.wakers) wake();
+    this.listeners.clear();
+    await Promise.all(
+      [this.client, this.subscriber].map(async (c) => {
+        if (!c) return;
+        if (c.status === 'ready') await c.quit().catch(() => c.disconnect());
+        else c.disconnect();
+      }),
+    );
+  }
+
+  private message(kind: string): string {
+    return `${this.instanceId} ${kind}`;
+  }
+
+  private ensureSubscriber(): void {
+    if (this.subscriber || this.closed) return;
+    const sub = new Redis(this.options.url, this.connectionOptions('sub'));
+    this.subscriber = sub;
+    sub.on('error', () => {}); // health is tracked on the main connection
+    sub.on('close', () => {
+      this.subscribed = false;
+      this.resyncPending = true;
+    });
+    sub.on('ready', () => {
+      sub.subscribe(this.channel).then(
+        () => {
+          this.subscribed = true;
+          this.resync();
+        },
+        (err: unknown) =>
+          this.logger.debug({ store: 'redis', reason: describe(err) }, 'redis subscribe failed'),
+      );
+    });
+    sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      for (const wake of this.wakers) wake();
+      if (!message.startsWith(`${this.instanceId} `)) this.notifyListeners();
+    });
+    sub.connect().catch(() => {});
+  }
+
+  /** Changes made while cut off were never delivered: once subscribed and connected, replay the current state. */
+  private resync(): void {
+    if (!this.resyncPending || !this.subscribed || this.client.status !== 'ready') return;
+    this.resyncPending = false;
+    for (const wake of this.wakers) wake();
+    this.notifyListeners();
+  }
+
+  private notifyListeners(): void {
+    if (this.listeners.size === 0) return;
+    this.load().then(
+      (record) => {
+        for (const listener of this.listeners) listener(record);
+      },
+      () => {
+        this.resyncPending = true; // lost again before the read; the next reconnect replays it
+      },
+    );
+  }
+}
+
+/** Builds the fleet store from configuration (what `REDIS_URL` selects). */
+export function createRedisStore(options: {
+  url: string;
+  clientId: string;
+  user?: string;
+  encryptionKey?: string;
+  logger?: Logger;
+}): RedisStore {
+  return new RedisStore(options);
+}
