@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServerHandle, startRedisServer, waitFor } from '../../../test/helpers/redis-server.js';
+import { fingerprint } from '../fingerprint.js';
 import type { Logger, TokenRecord } from '../types.js';
 import { parseEncryptionKey } from './redis-crypto.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
@@ -99,7 +100,7 @@ describe('RedisStore', () => {
     expect(after?.accessToken).toBeUndefined();
     expect(after?.expiresAt).toBeUndefined();
     expect(after?.refreshToken).toBe(record.refreshToken);
-    expect(after?.scope).toBe(record.scope);
+    expect(after?.seedFingerprint).toBe(record.seedFingerprint);
     expect(await a.invalidate(record.accessToken!)).toBe(false);
   });
 
@@ -180,7 +181,11 @@ describe('RedisStore', () => {
     const b = store({ clientId });
     const seenByA: (TokenRecord | undefined)[] = [];
     const seenByB: (TokenRecord | undefined)[] = [];
-    a.onChange((r) => seenByA.push(r));
+    const infoSeenByA: unknown[] = [];
+    a.onChange((r, info) => {
+      seenByA.push(r);
+      infoSeenByA.push(info);
+    });
     const unsubscribe = b.onChange((r) => seenByB.push(r));
     await new Promise((r) => setTimeout(r, 100)); // subscriptions established
     await a.save(record);
@@ -190,6 +195,7 @@ describe('RedisStore', () => {
     await waitFor(() => seenByA.length === 1, 'a to hear about the invalidation');
     expect(seenByA[0]?.accessToken).toBeUndefined();
     expect(seenByA[0]?.refreshToken).toBe(record.refreshToken);
+    expect(infoSeenByA[0]).toEqual({ invalidatedFingerprint: fingerprint(record.accessToken) });
     unsubscribe();
     await a.save(record);
     await new Promise((r) => setTimeout(r, 150));
@@ -288,12 +294,49 @@ describe('RedisStore while Redis comes and goes', () => {
       await own.start(); // empty: no persistence
       await waitFor(() => a.health().state === 'ok' && b.health().state === 'ok', 'both stores to reconnect');
       expect(logger.lines.filter((l) => l.level === 'info')).toHaveLength(1);
-      // Listeners are told the (now empty) shared state after the gap.
-      await waitFor(() => seen.length > 0, 'a resync after reconnect');
-      expect(seen.at(-1)).toBeUndefined();
+      // An empty Redis after the restart is not news (it must not read as "drop your token").
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual([]);
       await b.save({ ...record, accessToken: 'after-restart' });
       await waitFor(() => seen.at(-1)?.accessToken === 'after-restart', 'notifications to flow again');
+      expect(seen).toHaveLength(1);
     } finally {
+      await own.dispose();
+    }
+  });
+
+  it('replays the current token to listeners that were cut off while another instance saved it', async () => {
+    const own = await startRedisServer();
+    const a = new RedisStore({
+      url: own.url,
+      clientId: 'c',
+      retryMaxDelayMs: 2000,
+      redisOptions: { connectionName: 'a' },
+    });
+    const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
+    stores.push(a, b);
+    const control = new Redis(own.url);
+    try {
+      const seen: (TokenRecord | undefined)[] = [];
+      a.onChange((r) => seen.push(r));
+      await a.save(record);
+      await waitFor(
+        async () => String(await control.client('LIST')).includes('name=a-sub'),
+        'a to subscribe',
+      );
+      // Cut only a's connections, then let b save a new token a cannot hear about.
+      const list = String(await control.client('LIST'));
+      const ids = list
+        .split('\n')
+        .filter((line) => / name=a-(main|sub) /.test(line))
+        .map((line) => /id=(\d+)/.exec(line)?.[1]);
+      expect(ids).toHaveLength(2);
+      await Promise.all(ids.map((id) => control.client('KILL', 'ID', id!)));
+      await b.save({ ...record, accessToken: 'saved-while-a-was-away' });
+      expect(seen).toEqual([]);
+      await waitFor(() => seen.some((r) => r?.accessToken === 'saved-while-a-was-away'), 'a to resync');
+    } finally {
+      control.disconnect();
       await own.dispose();
     }
   });

@@ -38,17 +38,25 @@ export interface RedisStoreOptions {
 
 type Fields = Record<string, string>;
 
+/** Detail of a change (structurally the cache's StoreChangeInfo). */
+export interface RedisChangeInfo {
+  /** `fingerprint()` of the access token an invalidation dropped. */
+  invalidatedFingerprint?: string;
+}
+
+type ChangeListener = (record: TokenRecord | undefined, info?: RedisChangeInfo) => void;
+
 const NOTIFY_SAVE = 'save';
 const NOTIFY_INVALIDATE = 'invalidate';
 
 // Deletes the lock only if it still holds our value, so a late release never frees another holder's lock.
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-// Drops the access token fields only while they still hold the rejected token; the refresh
-// token, scope and lifetime stay. Publishes in the same script so nobody sees one without the other.
+// Drops the access token and the fields describing it only while it is still the rejected
+// token; the refresh token stays. Publishes in the same script so nobody sees one without the other.
 const INVALIDATE = `
 if redis.call('HGET', KEYS[1], 'accessTokenHash') == ARGV[1] then
-  redis.call('HDEL', KEYS[1], 'accessToken', 'accessTokenHash', 'expiresAt', 'obtainedAt')
+  redis.call('HDEL', KEYS[1], 'accessToken', 'accessTokenHash', 'expiresAt', 'obtainedAt', 'expiresIn', 'scope')
   redis.call('HINCRBY', KEYS[1], 'version', 1)
   redis.call('PUBLISH', ARGV[2], ARGV[3])
   return 1
@@ -94,7 +102,7 @@ export class RedisStore implements TokenStore {
   private readonly clock: Clock;
   private readonly startupWaitMs: number;
   private readonly pollIntervalMs: number;
-  private readonly listeners = new Set<(record: TokenRecord | undefined) => void>();
+  private readonly listeners = new Set<ChangeListener>();
   /** Wakes pending waitForChange calls on any notification. */
   private readonly wakers = new Set<() => void>();
   private healthState: StoreHealth = { state: 'degraded', reason: 'connecting to redis' };
@@ -134,7 +142,7 @@ export class RedisStore implements TokenStore {
     const maxDelay = this.options.retryMaxDelayMs ?? 2000;
     return {
       ...this.options.redisOptions,
-      connectionName: `spotipi-${name}`,
+      connectionName: `${this.options.redisOptions?.connectionName ?? 'spotipi'}-${name}`,
       lazyConnect: true,
       // Fail fast while disconnected: the token cache serves from memory instead of queueing.
       enableOfflineQueue: false,
@@ -302,15 +310,11 @@ export class RedisStore implements TokenStore {
 
   /** Drops the shared access token only if it is still `accessToken`, atomically; true when dropped. */
   async invalidate(accessToken: string): Promise<boolean> {
+    const hash = sha256(accessToken);
+    // The dropped token's fingerprint (fingerprint(): first 8 hex of its SHA-256) lets holders of a newer one keep it.
+    const notice = this.message(NOTIFY_INVALIDATE, hash.slice(0, 8));
     const dropped = await this.run('invalidate', () =>
-      this.client.eval(
-        INVALIDATE,
-        1,
-        this.key,
-        sha256(accessToken),
-        this.channel,
-        this.message(NOTIFY_INVALIDATE),
-      ),
+      this.client.eval(INVALIDATE, 1, this.key, hash, this.channel, notice),
     );
     return dropped === 1;
   }
@@ -361,8 +365,11 @@ export class RedisStore implements TokenStore {
     }
   }
 
-  /** Calls `listener` with the fresh record whenever another instance saves or invalidates. */
-  onChange(listener: (record: TokenRecord | undefined) => void): () => void {
+  /**
+   * Calls `listener` with the fresh record whenever another instance saves or invalidates (with
+   * the dropped token's fingerprint), and with the current token after a reconnect.
+   */
+  onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     this.ensureSubscriber();
     return () => {
@@ -390,8 +397,8 @@ export class RedisStore implements TokenStore {
     );
   }
 
-  private message(kind: string): string {
-    return `${this.instanceId} ${kind}`;
+  private message(kind: string, detail?: string): string {
+    return detail === undefined ? `${this.instanceId} ${kind}` : `${this.instanceId} ${kind} ${detail}`;
   }
 
   private ensureSubscriber(): void {
@@ -416,7 +423,11 @@ export class RedisStore implements TokenStore {
     sub.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       for (const wake of this.wakers) wake();
-      if (!message.startsWith(`${this.instanceId} `)) this.notifyListeners();
+      const [from, kind, detail] = message.split(' ');
+      if (from === this.instanceId) return; // our own write: nothing new for us
+      this.notifyListeners(
+        kind === NOTIFY_INVALIDATE && detail ? { invalidatedFingerprint: detail } : undefined,
+      );
     });
     sub.connect().catch(() => {});
   }
@@ -426,14 +437,19 @@ export class RedisStore implements TokenStore {
     if (!this.resyncPending || !this.subscribed || this.client.status !== 'ready') return;
     this.resyncPending = false;
     for (const wake of this.wakers) wake();
-    this.notifyListeners();
+    this.notifyListeners(undefined, true);
   }
 
-  private notifyListeners(): void {
+  /**
+   * Reads the record and hands it to the listeners. A resync passes only a record with a token:
+   * an empty Redis (restarted without persistence) must not read as "drop your token".
+   */
+  private notifyListeners(info: RedisChangeInfo | undefined, resync = false): void {
     if (this.listeners.size === 0) return;
     this.load().then(
       (record) => {
-        for (const listener of this.listeners) listener(record);
+        if (resync && record?.accessToken === undefined) return;
+        for (const listener of this.listeners) listener(record, info);
       },
       () => {
         this.resyncPending = true; // lost again before the read; the next reconnect replays it
