@@ -23,6 +23,8 @@ export interface EmulatorOptions {
    * `http://[::1]:*` or `https://` URI (Spotify's own rule for loopback and secure redirects).
    */
   redirectUris?: string[];
+  /** Playback at start: a paused track on the first device (default), playing, or none (no active device). */
+  initialPlayback?: 'paused' | 'playing' | 'none';
   /** Added (real-time) latency of every token request, so concurrent refreshes overlap; default 0. */
   tokenLatencyMs?: number;
   logger?: Logger;
@@ -34,7 +36,7 @@ export type FaultKind =
   | 'status'
   /** 429 with `Retry-After: retryAfterSec` (default 1). */
   | 'rate_limit'
-  /** Token endpoint: 400 `invalid_grant`. */
+  /** Token endpoint: 400 `invalid_grant` (API: 401). */
   | 'invalid_grant'
   /** Token endpoint: 401 `invalid_client`. */
   | 'invalid_client'
@@ -44,8 +46,10 @@ export type FaultKind =
   | 'reset'
   /** 200 with a body that is not JSON. */
   | 'malformed'
-  /** Token endpoint: 200 JSON without `access_token` and `expires_in`. */
-  | 'missing_fields';
+  /** Token endpoint: 200 JSON without `access_token` and `expires_in`; API: 200 `{}`. */
+  | 'missing_fields'
+  /** API: 401 "The access token expired" (as if the token died early). */
+  | 'unauthorized';
 
 /** A fault for the next `count` matching requests. */
 export interface FaultSpec {
@@ -120,6 +124,10 @@ export interface RunningEmulator {
   validRefreshTokens(): string[];
   /** Current playback, with progress computed at the clock's now (a copy). */
   playback(): EmulatorPlayback | null;
+  /** Ends playback: no device is active (player commands get 404 NO_ACTIVE_DEVICE, /me/player 204). */
+  stopPlayback(): void;
+  /** The seeded devices (ids to use with setDeviceAvailable). */
+  devices(): { id: string; name: string; available: boolean }[];
   /** Marks a device available or gone (gone devices vanish from /devices; if active, playback stops). */
   setDeviceAvailable(deviceId: string, available: boolean): void;
   /** Restores the seeded state, clears faults, counters and issued tokens. */
