@@ -1,0 +1,167 @@
+import { formatDuration, formatMegabytes } from './format.js';
+import { processAgeSeconds, readRssBytes, sampleCpuPercent } from './proc.js';
+import { getJson } from './server-client.js';
+import { inspectManagedServer, launchLogLines } from './server-manager.js';
+import type { ManagerSettings } from './settings.js';
+import { stateFiles } from './state-files.js';
+
+/** Everything `spotipi status` reports; also its `--json` output. */
+export interface StatusReport {
+  status: 'running' | 'stopped';
+  /** Why a pid file exists although the server is stopped (stale pid file). */
+  stale?: string | undefined;
+  pid?: number;
+  startedAt?: string;
+  uptimeSeconds?: number | undefined;
+  memoryRssBytes?: number | undefined;
+  cpuPercent?: number | undefined;
+  url: string;
+  health?: { ok: boolean; mode?: string | undefined; reason?: string | undefined };
+  token?: {
+    state?: string | undefined;
+    minutesUntilExpiry?: number | undefined;
+    expiresAt?: string | undefined;
+    reason?: string | undefined;
+  };
+  nextAlarm?: { alarm: unknown } | { reason: string };
+  /** A SpotiPi answering on the configured port that this state dir does not manage. */
+  unmanagedServer?: boolean;
+  logFile: string;
+  /** The end of the last launch's log when the server is not running (why it stopped). */
+  lastLogLines?: string[];
+}
+
+/** Gathers the status from the pid file, /proc and the server's own endpoints. */
+export async function collectStatus(
+  settings: ManagerSettings,
+  options: { cpuSampleMs: number },
+): Promise<StatusReport> {
+  const { logFile } = stateFiles(settings.stateDir);
+  const state = await inspectManagedServer(settings);
+  if (state.kind !== 'running') {
+    const report: StatusReport = {
+      status: 'stopped',
+      url: state.kind === 'stale' && state.record ? state.record.url : settings.url,
+      logFile,
+    };
+    if (state.kind === 'stale') {
+      report.stale = state.reason;
+      report.lastLogLines = await launchLogLines(state.record?.logFile ?? logFile, 10);
+    } else {
+      const health = await getJson(settings.url, '/healthz', { timeoutMs: 1000 });
+      if (health.ok) report.unmanagedServer = true;
+    }
+    return report;
+  }
+
+  const { record, pid } = state;
+  const token = settings.authToken;
+  const [cpuPercent, health, tokenStatus, nextAlarm] = await Promise.all([
+    sampleCpuPercent(record.pid, options.cpuSampleMs),
+    getJson(record.url, '/healthz', { token }),
+    getJson(record.url, '/api/token-cache/status', { token }),
+    getJson(record.url, '/api/alarms/next', { token }),
+  ]);
+  const report: StatusReport = {
+    status: 'running',
+    pid: record.pid,
+    startedAt: record.startedAt,
+    uptimeSeconds: pid.stat
+      ? processAgeSeconds(pid.stat)
+      : (Date.now() - Date.parse(record.startedAt)) / 1000,
+    memoryRssBytes: readRssBytes(record.pid),
+    cpuPercent,
+    url: record.url,
+    logFile: record.logFile,
+  };
+  report.health = health.ok
+    ? { ok: true, mode: stringField(health.body, 'mode') }
+    : { ok: false, reason: health.reason };
+  report.token = tokenStatus.ok ? tokenSummary(tokenStatus.body) : { reason: tokenStatus.reason };
+  if (nextAlarm.ok) report.nextAlarm = { alarm: nextAlarm.body };
+  else report.nextAlarm = { reason: nextAlarm.reason };
+  return report;
+}
+
+function tokenSummary(body: unknown): NonNullable<StatusReport['token']> {
+  const info = (body as { token_info?: unknown } | undefined)?.token_info;
+  const minutes = (info as { time_until_expiry_minutes?: unknown } | undefined)?.time_until_expiry_minutes;
+  const state = stringField(body, 'state') ?? stringField((body as { state?: unknown })?.state, 'state');
+  return {
+    state,
+    minutesUntilExpiry: typeof minutes === 'number' ? minutes : undefined,
+    expiresAt: stringField(info, 'expires_at'),
+  };
+}
+
+function stringField(obj: unknown, key: string): string | undefined {
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  const value = (obj as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The seed's panel, extended with mode, token and next alarm. */
+export function formatStatus(report: StatusReport): string {
+  const lines = ['🎵 SpotiPi Server Status', '='.repeat(30)];
+  if (report.status === 'stopped') {
+    lines.push('Status: 🔴 Stopped');
+    if (report.stale) lines.push(`Stale pid file: ${report.stale}`);
+    if (report.unmanagedServer) {
+      lines.push(`Note: a SpotiPi server answers at ${report.url}, but not one started with this state dir`);
+    }
+    lines.push(`Logs: ${report.logFile}`);
+    if (report.lastLogLines && report.lastLogLines.length > 0) {
+      lines.push('', 'Last log lines:', ...report.lastLogLines.map((line) => `  ${line}`));
+    }
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(
+    'Status: 🟢 Running',
+    `PID: ${report.pid}`,
+    `Uptime: ${report.uptimeSeconds === undefined ? 'unknown' : formatDuration(report.uptimeSeconds)}`,
+    `Memory: ${report.memoryRssBytes === undefined ? 'unknown' : formatMegabytes(report.memoryRssBytes)}`,
+    `CPU: ${report.cpuPercent === undefined ? 'unknown' : `${report.cpuPercent.toFixed(1)}%`}`,
+    `URL: ${report.url}`,
+  );
+  const health = report.health;
+  if (health?.ok) {
+    lines.push(
+      `Mode: ${health.mode === 'demo' ? 'DEMO (built-in Spotify emulator)' : health.mode === 'spotify' ? 'Spotify' : (health.mode ?? 'unknown')}`,
+    );
+  } else {
+    lines.push(`Health: ⚠️  not answering (${health?.reason ?? 'unknown'})`);
+  }
+  lines.push(`Token: ${describeToken(report.token)}`);
+  lines.push(`Next alarm: ${describeAlarm(report.nextAlarm)}`);
+  lines.push(`Logs: ${report.logFile}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function describeToken(token: StatusReport['token']): string {
+  if (!token) return 'unknown';
+  if (token.reason) return `unavailable (${token.reason})`;
+  const parts = [token.state ?? 'unknown'];
+  if (token.minutesUntilExpiry !== undefined) {
+    parts.push(`expires in ${Math.round(token.minutesUntilExpiry)} min`);
+  }
+  return parts.join(', ');
+}
+
+/** Tolerates the shapes an alarm endpoint may use: `{alarm: …}`, `{next: …}` or the alarm itself. */
+export function describeAlarm(next: StatusReport['nextAlarm']): string {
+  if (!next) return 'unknown';
+  if ('reason' in next) return `unavailable (${next.reason})`;
+  const body = next.alarm as Record<string, unknown> | null;
+  const alarm = (
+    body && typeof body === 'object' && ('alarm' in body || 'next' in body) ? (body.alarm ?? body.next) : body
+  ) as Record<string, unknown> | null | undefined;
+  if (!alarm || typeof alarm !== 'object') return 'none scheduled';
+  const when = ['fireAt', 'fire_at', 'nextFireAt', 'at', 'time']
+    .map((k) => alarm[k])
+    .find((v) => typeof v === 'string');
+  const label = ['label', 'name', 'playlistName'].map((k) => alarm[k]).find((v) => typeof v === 'string');
+  if (typeof when !== 'string') return 'scheduled';
+  const date = new Date(when);
+  const shown = Number.isNaN(date.getTime()) ? when : date.toLocaleString();
+  return label ? `${shown} (${label})` : shown;
+}

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+
+/** Inputs of the systemd unit; all paths absolute. */
+export interface UnitOptions {
+  scope: 'user' | 'system';
+  nodePath: string;
+  entry: string;
+  workingDir: string;
+  stateDir: string;
+  /** The account a system unit runs as (ignored for user units). */
+  runAs: string;
+  stopTimeoutSec: number;
+}
+
+/** Renders spotipi.service: `spotipi serve` in the foreground, restarted on failure, .env loaded if present. */
+export function renderSystemdUnit(o: UnitOptions): string {
+  const service = [
+    'Type=simple',
+    `WorkingDirectory=${quotePath(o.workingDir)}`,
+    // The leading '-' keeps the unit working when there is no .env file.
+    `EnvironmentFile=-${quotePath(join(o.workingDir, '.env'))}`,
+    `Environment=${quoteArg(`SPOTIPI_STATE_DIR=${o.stateDir}`)}`,
+    'Environment=NODE_ENV=production',
+    `ExecStart=${quoteArg(o.nodePath)} ${quoteArg(o.entry)} serve`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    `TimeoutStopSec=${o.stopTimeoutSec}`,
+    'KillSignal=SIGTERM',
+    'NoNewPrivileges=true',
+  ];
+  if (o.scope === 'system') service.unshift(`User=${o.runAs}`);
+  return [
+    '# Written by `spotipi install-service`. Re-run it after moving SpotiPi or Node.',
+    '[Unit]',
+    'Description=SpotiPi - Spotify alarm clock and remote',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    ...service,
+    '',
+    '[Install]',
+    `WantedBy=${o.scope === 'system' ? 'multi-user.target' : 'default.target'}`,
+    '',
+  ].join('\n');
+}
+
+/** How to turn the unit on after writing it to `unitPath`. */
+export function enableInstructions(scope: 'user' | 'system', unitPath: string, user: string): string {
+  if (scope === 'system') {
+    return [
+      `Wrote ${unitPath}. Enable and start it with:`,
+      '  sudo systemctl daemon-reload',
+      '  sudo systemctl enable --now spotipi',
+      'Then: systemctl status spotipi   and   journalctl -u spotipi -f',
+      '',
+    ].join('\n');
+  }
+  return [
+    `Wrote ${unitPath}. Enable and start it with:`,
+    '  systemctl --user daemon-reload',
+    '  systemctl --user enable --now spotipi',
+    `  sudo loginctl enable-linger ${user}   # keep it running when you are logged out (and at boot)`,
+    'Then: systemctl --user status spotipi   and   journalctl --user -u spotipi -f',
+    '',
+  ].join('\n');
+}
+
+/** systemd splits on spaces; quote paths that contain them. */
+function quoteArg(value: string): string {
+  return /[\s"\\]/.test(value) ? `"${value.replace(/(["\\])/g, '\\$1')}"` : value;
+}
+
+function quotePath(value: string): string {
+  // WorkingDirectory/EnvironmentFile take a single path; only escape what systemd would misread.
+  return value.replace(/\\/g, '\\\\');
+}
