@@ -1,0 +1,78 @@
+/**
+ * Periodic refresh that stops while the tab is hidden (no Spotify calls for a phone in a pocket)
+ * and runs at once when it becomes visible again. Backs off when the server says to.
+ */
+export class Poller {
+  /**
+   * @param {() => Promise<void>} task
+   * @param {number} intervalMs
+   * @param {Document} [doc]
+   */
+  constructor(task, intervalMs, doc = document) {
+    this.task = task;
+    this.intervalMs = intervalMs;
+    this.doc = doc;
+    this.timer = undefined;
+    this.running = false;
+    this.inFlight = false;
+    this.pauseUntil = 0;
+    this.onVisibility = () => {
+      if (this.doc.hidden) this.clear();
+      else if (this.running) this.runNow();
+    };
+  }
+
+  /** Starts polling (first run immediately when visible). */
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.doc.addEventListener('visibilitychange', this.onVisibility);
+    if (!this.doc.hidden) this.runNow();
+  }
+
+  /** Stops polling. */
+  stop() {
+    this.running = false;
+    this.clear();
+    this.doc.removeEventListener('visibilitychange', this.onVisibility);
+  }
+
+  /** Skips polls for `seconds` (e.g. a 503 Retry-After). */
+  backOff(seconds) {
+    this.pauseUntil = Date.now() + seconds * 1000;
+    this.schedule(seconds * 1000);
+  }
+
+  /** Runs the task now (after any in-flight run) and reschedules. */
+  async runNow() {
+    this.clear();
+    if (!this.running || this.doc.hidden) return;
+    if (Date.now() < this.pauseUntil) {
+      this.schedule(this.pauseUntil - Date.now());
+      return;
+    }
+    if (this.inFlight) return;
+    this.inFlight = true;
+    try {
+      await this.task();
+    } catch {
+      // The task reports its own errors; polling carries on.
+    } finally {
+      this.inFlight = false;
+    }
+    if (this.running && !this.doc.hidden && this.timer === undefined) this.schedule(this.intervalMs);
+  }
+
+  schedule(ms) {
+    this.clear();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.runNow();
+    }, ms);
+  }
+
+  clear() {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
