@@ -168,8 +168,8 @@ describe('SpotifyWebApi player commands', () => {
     const api = client();
     const [kitchen] = (await api.getDevices()).filter((d) => d.name === 'Kitchen Speaker');
     const [playlist] = (await api.getMyPlaylists({ limit: 1, offset: 3 })).items;
-    await api.setShuffle(true, kitchen!.id);
-    await api.play({ deviceId: kitchen!.id, contextUri: playlist!.uri });
+    await api.setShuffle(true, kitchen!.id!);
+    await api.play({ deviceId: kitchen!.id!, contextUri: playlist!.uri });
     let state = await api.getPlaybackState();
     expect(state).toMatchObject({ is_playing: true, shuffle_state: true, context: { uri: playlist!.uri } });
     expect(state?.device.id).toBe(kitchen!.id);
@@ -200,7 +200,7 @@ describe('SpotifyWebApi player commands', () => {
     const api = client();
     const devices = await api.getDevices();
     const kitchen = devices.find((d) => d.name === 'Kitchen Speaker')!;
-    await api.transferPlayback(kitchen.id, true);
+    await api.transferPlayback(kitchen.id!, true);
     await api.setVolume(72);
     await api.setRepeat('context');
     const state = await api.getPlaybackState();
@@ -222,7 +222,7 @@ describe('SpotifyWebApi player commands', () => {
   it('reports a device that cannot change volume as a 403 SpotifyApiError with the reason', async () => {
     const api = client();
     const tv = (await api.getDevices()).find((d) => !d.supports_volume)!;
-    const err = await catchError(api.setVolume(30, tv.id));
+    const err = await catchError(api.setVolume(30, tv.id!));
     expect(err).toBeInstanceOf(SpotifyApiError);
     expect((err as SpotifyApiError).status).toBe(403);
     expect((err as SpotifyApiError).reason).toBe('VOLUME_CONTROL_DISALLOW');
@@ -280,7 +280,7 @@ describe('SpotifyWebApi token handling', () => {
   it('never puts the access token into an error message', async () => {
     emu.injectFault({ target: 'api', kind: 'unauthorized', count: 2 });
     const err = await catchError(client().getCurrentUser());
-    expect(JSON.stringify({ message: err.message, ...err })).not.toContain(tokens.token);
+    expect(JSON.stringify({ ...err, message: err.message })).not.toContain(tokens.token);
   });
 });
 
