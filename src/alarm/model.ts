@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from './errors.js';
 
 /** Day names in ISO order (Monday first), as used in the API. */
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -136,17 +137,6 @@ export const sleepInputSchema = z.strictObject({
     .optional(),
 });
 export type SleepInput = z.infer<typeof sleepInputSchema>;
-
-/** Input that failed validation; `field` names the first offending field. */
-export class ValidationError extends Error {
-  override name = 'ValidationError';
-  constructor(
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Parses `value` with `schema`, turning the first issue into a ValidationError naming its field. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
