@@ -162,15 +162,13 @@ export async function startDetached(
   }
 
   // Failed: make sure nothing half-started stays behind, then explain.
-  if (exit === undefined) {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  const timedOut = exit === undefined;
+  if (timedOut) await terminateChild(child, 2000);
   await removePidFile(files.pidFile);
   const lines = await launchLogLines(files.logFile, 20);
   const why =
-    exit === undefined
-      ? `it did not answer ${settings.url}/healthz within ${Math.round(options.timeoutMs / 1000)} s (${lastProblem}); it was stopped`
+    timedOut || exit === undefined
+      ? `it did not answer ${settings.url}/healthz within ${options.timeoutMs / 1000} s (${lastProblem}); it was stopped`
       : `${diagnose(lines, settings)}${describeExit(exit)}`;
   throw new CliError(
     `SpotiPi failed to start: ${why}.\n` +
@@ -211,6 +209,15 @@ export async function stopManaged(settings: ManagerSettings, timeoutMs: number):
   }
   await removePidFile(pidFile);
   return { kind: 'stopped', pid: record.pid, afterMs: performance.now() - t0, killed: true };
+}
+
+/** SIGTERM our own child, SIGKILL after `graceMs`; resolves once it has exited. */
+async function terminateChild(child: ReturnType<typeof spawn>, graceMs: number): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

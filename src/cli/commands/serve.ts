@@ -63,6 +63,8 @@ export async function serve(
       server.close().then(
         () => {
           for (const s of signals) process.off(s, onSignal);
+          // Backstop: if a stray handle keeps the loop alive after a clean close, exit anyway.
+          setTimeout(() => process.exit(0), 2_000).unref();
           resolve();
         },
         (err: unknown) => {
