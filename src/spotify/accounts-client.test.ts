@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
 import { startEmulator } from '../emulator/server.js';
 import type { RunningEmulator } from '../emulator/types.js';
@@ -174,6 +174,8 @@ describe('AccountsClient refresh-token grant', () => {
     const err = await catchError(confidential({ timeoutMs: 50 }).refreshAccessToken(DEMO_REFRESH_TOKEN));
     expect(err).toBeInstanceOf(RetryableRefreshError);
     expect(err.message).toContain('timed out');
+    // The request must have reached the emulator (and not linger into the next test).
+    await vi.waitFor(() => expect(emu.stats().faultsPending).toBe(0));
   });
 
   it('passes the caller abort through as the abort reason, not as a Spotify failure', async () => {
@@ -181,7 +183,9 @@ describe('AccountsClient refresh-token grant', () => {
     const controller = new AbortController();
     const pending = confidential().refreshAccessToken(DEMO_REFRESH_TOKEN, controller.signal);
     const reason = new Error('cache closed');
-    setTimeout(() => controller.abort(reason), 20);
+    // Abort once the emulator holds the request, so it cannot arrive during the next test.
+    await vi.waitFor(() => expect(emu.stats().faultsPending).toBe(0));
+    controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
   });
 
