@@ -45,6 +45,12 @@ export interface TokenRecord {
   seedFingerprint?: string;
 }
 
+/** Detail of a change published by a shared store. */
+export interface StoreChangeInfo {
+  /** `fingerprint()` of the access token an invalidation dropped. */
+  invalidatedFingerprint?: string;
+}
+
 /** A held cross-process refresh lock. */
 export interface StoreLock {
   /** Releases the lock if this holder still owns it (compare-and-delete). */
@@ -81,8 +87,13 @@ export interface TokenStore {
    * refreshed), or with undefined after `timeoutMs`.
    */
   waitForChange?(current: string | undefined, timeoutMs: number): Promise<TokenRecord | undefined>;
-  /** Subscribes to changes made elsewhere (a new token, an invalidation). Returns unsubscribe. */
-  onChange?(listener: (record: TokenRecord | undefined) => void): () => void;
+  /**
+   * Subscribes to changes made elsewhere (a new token, an invalidation, a new refresh token);
+   * a store does not echo a connection's own writes back to it. Returns unsubscribe.
+   * For an invalidation, pass the record without its access token and, when known,
+   * `info.invalidatedFingerprint` so holders of a newer token keep it.
+   */
+  onChange?(listener: (record: TokenRecord | undefined, info?: StoreChangeInfo) => void): () => void;
   /** Current health; absent means always ok. */
   health?(): StoreHealth;
   /** Releases connections and timers. */

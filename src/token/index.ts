@@ -1,0 +1,37 @@
+/** Public entry of `spotipi/token`: a generic OAuth2 access-token cache and its stores. */
+export { systemClock } from './clock.js';
+export {
+  ReauthorizationRequiredError,
+  RefreshTimeoutError,
+  RetryableRefreshError,
+  TokenError,
+  TokenUnavailableError,
+} from './errors.js';
+export { fingerprint } from './fingerprint.js';
+export { ManualClock } from './manual-clock.js';
+export { CacheMetrics } from './metrics.js';
+export { createMemoryStore, MemoryStore } from './stores/memory-store.js';
+export type {
+  NearExpiryEvent,
+  ReauthorizationEvent,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  TokenCacheEvents,
+  TokenCacheOptions,
+  TokenCacheSnapshot,
+} from './token-cache.js';
+export { TokenCache } from './token-cache.js';
+export type {
+  CacheState,
+  Clock,
+  Logger,
+  RefreshContext,
+  RefreshFn,
+  RefreshResult,
+  StoreChangeInfo,
+  StoreHealth,
+  StoreLock,
+  TokenProvider,
+  TokenRecord,
+  TokenStore,
+} from './types.js';
