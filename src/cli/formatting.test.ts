@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatMegabytes } from './format.js';
+import { createLineSplitter, formatLogLine } from './log-format.js';
 import { describeAlarm } from './status-report.js';
 import { formatTokenStatus } from './token-table.js';
 
@@ -49,5 +50,37 @@ describe('status formatting', () => {
     expect(describeAlarm({ alarm: { next: { fireAt: 'not a date', label: 'Work' } } })).toBe(
       'not a date (Work)',
     );
+  });
+});
+
+describe('formatLogLine', () => {
+  it('turns a pino line into time, level, message and fields, with an error stack indented', () => {
+    const time = new Date(2025, 8, 5, 19, 15, 11).getTime();
+    const line = JSON.stringify({
+      level: 50,
+      time,
+      pid: 1,
+      hostname: 'pi',
+      msg: 'refresh failed',
+      attempt: 2,
+      err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at x' },
+    });
+    expect(formatLogLine(line)).toBe(
+      '2025-09-05 19:15:11 ERROR refresh failed attempt=2 err="boom"\n    Error: boom\n        at x',
+    );
+  });
+
+  it('passes through lines that are not pino JSON', () => {
+    expect(formatLogLine('Error: simulated crash')).toBe('Error: simulated crash');
+    expect(formatLogLine('{not json')).toBe('{not json');
+    expect(formatLogLine('{"a":1}')).toBe('{"a":1}');
+  });
+
+  it('splits a stream into whole lines, holding a partial line back', () => {
+    const lines: string[] = [];
+    const split = createLineSplitter((line) => lines.push(line));
+    split('one\ntw');
+    split('o\n');
+    expect(lines).toEqual(['one', 'two']);
   });
 });

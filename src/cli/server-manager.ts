@@ -260,7 +260,8 @@ function isHealthBody(body: unknown): body is { status: string; mode?: string } 
 /** Names the likely cause from the log of a failed launch. */
 function diagnose(lines: string[], settings: ManagerSettings): string {
   const text = lines.join('\n');
-  if (/EADDRINUSE/.test(text)) return `port ${settings.port} on ${settings.host} is already in use; `;
+  if (/EADDRINUSE|already in use/.test(text))
+    return `port ${settings.port} on ${settings.host} is already in use; `;
   if (/EADDRNOTAVAIL/.test(text)) return `HOST ${settings.host} is not an address of this machine; `;
   if (/EACCES/.test(text) && /listen/i.test(text)) {
     return `not allowed to listen on port ${settings.port} (ports below 1024 need privileges); `;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
+import { createLineSplitter, formatLogLine } from '../log-format.js';
 import { followLog, readLastLines } from '../log-reader.js';
 import { parsePositiveInt } from '../parse.js';
 import { loadManagerSettings } from '../settings.js';
@@ -17,8 +18,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         .argParser((v) => parsePositiveInt(v, 0)),
     )
     .option('-f, --follow', 'keep printing new lines as they are written (follows rotation); Ctrl+C ends')
+    .option('--raw', 'print the JSON log lines exactly as written')
     .addHelpText('after', '\nExit codes: 0 printed (or followed until interrupted), 1 no log file yet.')
-    .action(async (flags: { lines: number; follow?: boolean }) => {
+    .action(async (flags: { lines: number; follow?: boolean; raw?: boolean }) => {
       const settings = loadManagerSettings(ctx, { strict: false });
       const { logFile } = stateFiles(settings.stateDir);
       if (!existsSync(logFile) && !flags.follow) {
@@ -29,13 +31,15 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         return;
       }
       const lines = await readLastLines(logFile, flags.lines);
-      if (lines.length > 0) ctx.stdout.write(`${lines.join('\n')}\n`);
+      const show = flags.raw ? (line: string) => line : formatLogLine;
+      if (lines.length > 0) ctx.stdout.write(`${lines.map(show).join('\n')}\n`);
       if (!flags.follow) return;
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      await followLog(logFile, (chunk) => ctx.stdout.write(chunk.toString('utf8')), {
+      const split = createLineSplitter((line) => ctx.stdout.write(`${show(line)}\n`));
+      await followLog(logFile, (chunk) => split(chunk.toString('utf8')), {
         signal: controller.signal,
       });
     });
