@@ -60,6 +60,9 @@ async function restart(s: AlarmScheduler, extra: Partial<AlarmSchedulerOptions> 
   return startScheduler(extra);
 }
 
+// Multi-day tests wake the loop less often so they run quickly; the 30 s default is tested separately.
+const longDays = { maxSleepMs: 10 * MIN };
+
 const base = { context_uri: 'spotify:playlist:37i9dQZF1DX0UrRvztWcAU', device: 'Kitchen', volume: 40 };
 
 describe('AlarmScheduler: firing on time', () => {
@@ -95,7 +98,7 @@ describe('AlarmScheduler: firing on time', () => {
   });
 
   it('fires only on the listed weekdays', async () => {
-    const s = await startScheduler();
+    const s = await startScheduler(longDays);
     await s.create({ ...base, time: '07:30', days: ['mon', 'wed'] });
     await clock.advance(7 * 24 * 60 * MIN);
     await s.idle();
@@ -106,7 +109,7 @@ describe('AlarmScheduler: firing on time', () => {
   });
 
   it('disables a one-off alarm after it fired and never fires it again', async () => {
-    const s = await startScheduler();
+    const s = await startScheduler(longDays);
     const a = await s.create({ ...base, time: '07:30' });
     await clock.advance(60 * MIN);
     await s.idle();
@@ -118,7 +121,7 @@ describe('AlarmScheduler: firing on time', () => {
   });
 
   it('does not fire disabled alarms', async () => {
-    const s = await startScheduler();
+    const s = await startScheduler(longDays);
     await s.create({ ...base, time: '07:30', enabled: false });
     await clock.advance(24 * 60 * MIN);
     expect(player.callsOf('play')).toHaveLength(0);
@@ -128,7 +131,7 @@ describe('AlarmScheduler: firing on time', () => {
   it('fires a spring-forward 02:30 at 03:00 CEST and a fall-back 02:30 once', async () => {
     clock = new ManualClock(Date.UTC(2026, 2, 28, 12, 0));
     player = new FakePlayer([{ id: 'd1', name: 'Kitchen', is_active: true, volume_percent: 10 }], clock);
-    const s = await startScheduler();
+    const s = await startScheduler(longDays);
     await s.create({ ...base, time: '02:30', days: [] as string[], label: 'spring' });
     await clock.advanceTo(Date.UTC(2026, 2, 29, 6, 0));
     await s.idle();
@@ -214,7 +217,7 @@ describe('AlarmScheduler: restarts and missed alarms', () => {
 
 describe('AlarmScheduler: devices, volume and fade', () => {
   it('falls back to the active device, then any device, logging each attempt', async () => {
-    const s = await startScheduler();
+    const s = await startScheduler(longDays);
     player.activeId = 'dev-phone';
     await s.create({ ...base, device: 'Bedroom', time: '07:10', days: ['mon', 'tue'] });
     await clock.advance(10 * MIN);
