@@ -61,8 +61,14 @@ export async function load() {
   }
 }
 
+/** Sounding now (snooze and stop offered). */
 function isRinging(alarm) {
-  return alarm.ringing === true || alarm.state === 'ringing' || alarm.status === 'ringing';
+  return alarm.state === 'ringing' || alarm.state === 'starting';
+}
+
+/** Sounding or snoozed (stop offered). */
+function isActive(alarm) {
+  return isRinging(alarm) || alarm.state === 'snoozed';
 }
 
 function render() {
@@ -81,10 +87,14 @@ function render() {
     : alarms.length
       ? t('alarms.none')
       : '';
-  const ringing = alarms.find(isRinging);
-  show(byId('alarm-ringing'), Boolean(ringing));
-  byId('alarm-ringing').dataset.id = ringing?.id ?? '';
-  byId('alarm-ringing-label').textContent = ringing ? `${ringing.time} ${ringing.label ?? ''}` : '';
+  const active = alarms.find(isRinging) ?? alarms.find(isActive);
+  show(byId('alarm-ringing'), Boolean(active));
+  show(byId('alarm-snooze'), Boolean(active && isRinging(active)));
+  byId('alarm-ringing').dataset.id = active?.id ?? '';
+  byId('alarm-ringing-title').textContent = t(
+    active && !isRinging(active) ? 'alarms.snoozedTitle' : 'alarms.ringing',
+  );
+  byId('alarm-ringing-label').textContent = active ? `${active.time} ${active.label ?? ''}` : '';
 }
 
 function renderAlarm(alarm, lang) {
@@ -142,7 +152,7 @@ function renderAlarm(alarm, lang) {
 
 function describeResult(alarm, lang) {
   const last = alarm.last_result;
-  if (alarm.snoozed_until) {
+  if (alarm.state === 'snoozed' && alarm.snoozed_until) {
     return {
       status: 'snoozed',
       text: t('alarms.result.snoozed', { when: formatFireTime(alarm.snoozed_until, lang, t) }),

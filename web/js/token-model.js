@@ -81,7 +81,7 @@ export function addSample(history, sample, max = 120) {
 }
 
 /**
- * Geometry of the chart: requests per interval as an area, refreshes as marks.
+ * Geometry of the chart: requests per interval as a stepped area, refreshes as marks.
  * @param {Sample[]} history
  * @param {number} width
  * @param {number} height
@@ -103,7 +103,13 @@ export function chartGeometry(history, width, height) {
   const pad = 2;
   const x = (t) => round((width * (t - t0)) / span);
   const y = (v) => round(height - pad - ((height - 2 * pad) * v) / maxDelta);
-  const points = [[x(t0), y(0)], ...deltas.map((d) => [x(d.t), y(d.requests)])];
+  // A step per interval: the requests made between two samples, drawn across that interval.
+  const points = [];
+  let from = t0;
+  for (const d of deltas) {
+    points.push([x(from), y(d.requests)], [x(d.t), y(d.requests)]);
+    from = d.t;
+  }
   const line = points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px} ${py}`).join(' ');
   const area = `${line} L${points[points.length - 1][0]} ${height} L${points[0][0]} ${height} Z`;
   const marks = deltas.filter((d) => d.refreshes > 0).map((d) => ({ x: x(d.t), count: d.refreshes }));

@@ -11,6 +11,10 @@ import { addSample, normaliseTokenStatus } from './token-model.js';
 const POLL_MS = 5000;
 const HISTORY_KEY = 'spotipi.tokenHistory';
 const HISTORY_MAX = 180;
+const TRANSIENT_STATES = new Set(['refreshing', 'refreshing_ahead', 'empty']);
+
+/** @type {Poller|undefined} */
+let poller;
 
 /** @type {import('./token-model.js').TokenView|null} */
 let view = null;
@@ -23,7 +27,8 @@ export function initTokenPanel() {
   onLanguageChange(() => render());
   setInterval(renderExpiry, 1000);
   render();
-  return new Poller(load, POLL_MS);
+  poller = new Poller(load, POLL_MS);
+  return poller;
 }
 
 /** Reads the status now. */
@@ -43,6 +48,8 @@ export async function load() {
     if (view.state === 'reauthorization_required') showReauth('/login');
     else hideReauth();
     render();
+    // A refresh in progress settles within a second or two: look again soon rather than in 5 s.
+    if (TRANSIENT_STATES.has(view.state)) setTimeout(() => poller?.runNow(), 1000);
   } catch (error) {
     reportError(error);
   }

@@ -1,0 +1,58 @@
+/** Starts the real SpotiPi server in demo mode (embedded emulator) on a free port with a temp state dir. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
+import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
+import { WEB_ROOT } from './web-module.js';
+
+export interface DemoServer {
+  server: RunningServer;
+  /** Base URL of the app, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Base URL of the embedded Spotify emulator (its /__emulator admin routes steer faults). */
+  emulatorUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts SpotiPi in demo mode serving this repo's web/ folder. */
+export async function startDemoServer(options: Omit<StartOptions, 'webRoot'> = {}): Promise<DemoServer> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'spotipi-ui-'));
+  const config = loadConfig({
+    env: { SPOTIPI_STATE_DIR: stateDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    cwd: stateDir,
+  });
+  const server = await startServer(config, { ...options, webRoot: WEB_ROOT });
+  if (!server.emulator) throw new Error('expected demo mode with the embedded emulator');
+  return {
+    server,
+    url: server.url,
+    emulatorUrl: server.emulator.url,
+    stop: async () => {
+      await server.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends a JSON request to the emulator's admin API (faults, playback reset, revocation). */
+export async function emulatorAdmin(
+  demo: DemoServer,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<void> {
+  const res = await fetch(`${demo.emulatorUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+/** GETs JSON from the app (as a script would: no Origin header). */
+export async function getJson<T>(demo: DemoServer, path: string): Promise<T> {
+  const res = await fetch(`${demo.url}${path}`);
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
