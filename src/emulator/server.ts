@@ -436,7 +436,7 @@ class Emulator {
     method: string,
     path: string,
   ): Promise<void> {
-    const art = /^\/__emulator\/art\/([A-Za-z0-9]+)\.svg$/.exec(path);
+    const art = /^\/__emulator\/art\/([A-Za-z0-9_-]+)\.svg$/.exec(path);
     if (art && method === 'GET') {
       return sendText(res, 200, coverArt(art[1]!), 'image/svg+xml', {
         'cache-control': 'public, max-age=86400',
