@@ -10,6 +10,8 @@ export {
 export { fingerprint } from './fingerprint.js';
 export { ManualClock } from './manual-clock.js';
 export { CacheMetrics } from './metrics.js';
+export type { FileStoreOptions } from './stores/file-store.js';
+export { createFileStore, FileStore, parseTokenFile, TOKEN_FILE_VERSION } from './stores/file-store.js';
 export { createMemoryStore, MemoryStore } from './stores/memory-store.js';
 export type {
   NearExpiryEvent,

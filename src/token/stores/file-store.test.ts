@@ -1,0 +1,169 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../manual-clock.js';
+import { FakeIssuer, RecordingLogger } from '../test-helpers/fake-issuer.js';
+import { TokenCache } from '../token-cache.js';
+import type { TokenRecord } from '../types.js';
+import { FileStore, parseTokenFile } from './file-store.js';
+
+const record: TokenRecord = {
+  accessToken: 'file-access-token-aaaaaaaaaaaa',
+  expiresAt: Date.UTC(2026, 0, 5, 7, 0, 0),
+  obtainedAt: Date.UTC(2026, 0, 5, 6, 0, 0),
+  expiresIn: 3600,
+  refreshToken: 'file-refresh-token-bbbbbbbbbbb',
+  scope: 'user-read-playback-state',
+  seedFingerprint: '0123abcd',
+};
+
+let dir: string;
+let path: string;
+let logger: RecordingLogger;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'spotipi-file-store-'));
+  path = join(dir, 'state', 'token.json');
+  logger = new RecordingLogger();
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('FileStore', () => {
+  it('round-trips a record through a versioned JSON file with mode 0600', async () => {
+    const store = new FileStore(path, { logger });
+    await store.save(record);
+    expect(await store.load()).toEqual(record);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    expect(onDisk).toEqual({ version: 1, record });
+    expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
+    expect(logger.lines).toHaveLength(0);
+  });
+
+  it('returns undefined without a warning when the file does not exist', async () => {
+    expect(await new FileStore(path, { logger }).load()).toBeUndefined();
+    expect(logger.lines).toHaveLength(0);
+  });
+
+  const broken: Array<[string, string]> = [
+    ['garbage bytes', '\u0000\u0001not json at all {{{'],
+    ['a truncated file', JSON.stringify({ version: 1, record }).slice(0, 60)],
+    ['an empty file', ''],
+    ['JSON null', 'null'],
+    ['a JSON array', '[1,2,3]'],
+    ['a JSON string', '"file-access-token-aaaaaaaaaaaa"'],
+    ['an unknown version', JSON.stringify({ version: 99, record })],
+    ['a missing version', JSON.stringify({ record })],
+    ['a record that is not an object', JSON.stringify({ version: 1, record: 'x' })],
+    [
+      'wrongly typed fields',
+      JSON.stringify({ version: 1, record: { accessToken: 42, refreshToken: ['x'] } }),
+    ],
+  ];
+  for (const [name, content] of broken) {
+    it(`treats ${name} as empty with one warning and no secret in the log`, async () => {
+      await mkdir(join(dir, 'state'), { recursive: true });
+      await writeFile(path, content, { mode: 0o600 });
+      const store = new FileStore(path, { logger });
+      await expect(store.load()).resolves.toBeUndefined();
+      expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+      expect(logger.dump()).not.toContain('file-access-token');
+      // The next save replaces the broken file.
+      await store.save(record);
+      expect(await store.load()).toEqual(record);
+    });
+  }
+
+  it('keeps a valid refresh token when the access-token fields are malformed', async () => {
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(
+      path,
+      JSON.stringify({ version: 1, record: { ...record, expiresAt: 'tomorrow', expiresIn: null } }),
+    );
+    const store = new FileStore(path, { logger });
+    expect(await store.load()).toEqual({
+      refreshToken: record.refreshToken,
+      seedFingerprint: record.seedFingerprint,
+    });
+    expect(logger.find('warn', 'kept its refresh token')).toHaveLength(1);
+  });
+
+  it('treats an unreadable path (a directory) as empty instead of crashing', async () => {
+    await mkdir(path, { recursive: true });
+    const store = new FileStore(path, { logger });
+    await expect(store.load()).resolves.toBeUndefined();
+    expect(logger.find('warn', 'unreadable')).toHaveLength(1);
+    await expect(store.save(record)).rejects.toThrow();
+    expect(store.health().state).toBe('degraded');
+  });
+
+  it('makes a token file that others can read private again', async () => {
+    const store = new FileStore(path, { logger });
+    await store.save(record);
+    await chmod(path, 0o644);
+    expect(await store.load()).toEqual(record);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(logger.find('warn', 'readable by others')).toHaveLength(1);
+  });
+
+  it('invalidates only the token it still holds, keeping the refresh token', async () => {
+    const store = new FileStore(path, { logger });
+    await store.save(record);
+    expect(await store.invalidate('some-other-token')).toBe(false);
+    expect((await store.load())?.accessToken).toBe(record.accessToken);
+    expect(await store.invalidate(record.accessToken ?? '')).toBe(true);
+    expect(await store.load()).toEqual({
+      refreshToken: record.refreshToken,
+      seedFingerprint: record.seedFingerprint,
+    });
+  });
+
+  it('applies concurrent saves in call order', async () => {
+    const store = new FileStore(path, { logger });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.save({ ...record, accessToken: `token-${i}` })),
+    );
+    expect((await store.load())?.accessToken).toBe('token-19');
+  });
+
+  it('lets a restarted process reuse a still-valid token instead of refreshing', async () => {
+    const clock = new ManualClock();
+    const issuer = new FakeIssuer(clock);
+    issuer.rotate = true;
+    const first = new TokenCache({ refresh: issuer.refresh, clock, store: new FileStore(path) });
+    const token = await first.getAccessToken();
+    await first.close();
+    await clock.advance(20 * 60_000);
+
+    const restarted = new TokenCache({ refresh: issuer.refresh, clock, store: new FileStore(path) });
+    expect(await restarted.getAccessToken()).toBe(token);
+    expect(issuer.calls).toBe(1);
+    expect(restarted.snapshot().token_info.time_until_expiry_minutes).toBe(40);
+    // And the rotated refresh token survived the restart.
+    await restarted.forceRefresh();
+    expect(issuer.receivedRefreshTokens.at(-1)).toBe('refresh-token-1-yyyyyyyyyyyyyyyyyyyyyyyy');
+  });
+
+  it('lets a cache start with an empty state from a corrupt file and then persist a good one', async () => {
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(path, '{"version":1,"record":{"accessToken":"abc","expiresAt":17');
+    const clock = new ManualClock();
+    const issuer = new FakeIssuer(clock);
+    const cache = new TokenCache({ refresh: issuer.refresh, clock, store: new FileStore(path, { logger }) });
+    const token = await cache.getAccessToken();
+    expect(issuer.accepts(token)).toBe(true);
+    expect((await new FileStore(path).load())?.accessToken).toBe(token);
+  });
+});
+
+describe('parseTokenFile', () => {
+  it('requires an expiry with an access token', () => {
+    const parsed = parseTokenFile({ version: 1, record: { accessToken: 'x', refreshToken: 'r' } });
+    expect(parsed.record).toEqual({ refreshToken: 'r' });
+    expect(parsed.problem).toContain('expiresAt');
+  });
+});
