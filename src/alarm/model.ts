@@ -61,7 +61,8 @@ const CONTEXT_RE =
 /** Max length of free text fields; keeps the state file small and the UI sane. */
 const MAX_TEXT = 200;
 
-const fields = {
+/** Field rules shared by the alarm and sleep schemas. */
+export const fields = {
   label: z.string().max(MAX_TEXT, 'label is at most 200 characters'),
   time: z.string().regex(TIME_RE, 'time must be "HH:MM" (00:00–23:59)'),
   days: z
