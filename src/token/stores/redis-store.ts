@@ -1,3 +1,20 @@
+/**
+ * Fleet mode: several processes or machines share one OAuth token through Redis.
+ *
+ * Layout (key per client id and optional user, prefix `spotipi:token`):
+ *   <prefix>:<clientId>[:<user>]          hash: accessToken, accessTokenHash (SHA-256), expiresAt,
+ *                                         obtainedAt, expiresIn, scope, refreshToken, seedFingerprint, version
+ *   <prefix>:<clientId>[:<user>]:lock     the refresh lock (SET NX PX, random value, Lua compare-and-delete)
+ *   <prefix>:<clientId>[:<user>]:changed  pub/sub channel: "<instance> save" | "<instance> invalidate <fp>"
+ *
+ * Security: without `encryptionKey` the access and refresh tokens are stored in plain text, so
+ * anyone who can read this Redis (or its dumps, replicas, MONITOR output) can act as the Spotify
+ * user until the refresh token is revoked. With a 32-byte key (AES-256-GCM, a fresh IV per write,
+ * the key and field name as additional data) Redis holds only ciphertext; every instance of the
+ * fleet needs the same key, and a record sealed with another key reads as empty (logged), so the
+ * instance falls back to its configured refresh token. Generate a key with `openssl rand -base64 32`.
+ * The hash of the access token is stored unencrypted (for compare-and-delete); it does not reveal it.
+ */
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { systemClock } from '../clock.js';
