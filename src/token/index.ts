@@ -13,6 +13,7 @@ export { CacheMetrics } from './metrics.js';
 export type { FileStoreOptions } from './stores/file-store.js';
 export { createFileStore, FileStore, parseTokenFile, TOKEN_FILE_VERSION } from './stores/file-store.js';
 export { createMemoryStore, MemoryStore } from './stores/memory-store.js';
+export { SharedMemoryBackend, SharedMemoryStore } from './stores/shared-memory-store.js';
 export type {
   NearExpiryEvent,
   ReauthorizationEvent,

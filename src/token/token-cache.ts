@@ -625,9 +625,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     const store = this.store;
     if (store.acquireLock === undefined || store.waitForChange === undefined) return this.refreshUpstream();
     const deadline = this.clock.monotonic() + this.lockTtlMs + this.lockWaitMs;
+    const replacing = this.current?.token ?? this.lastToken;
     let seen = this.lastToken;
     for (;;) {
       if (this.closed) throw closedError();
+      // A change notification may have brought another process's token while we waited.
+      const arrived = this.freshReplacement(replacing);
+      if (arrived !== undefined) return arrived;
       let lock: StoreLock | undefined;
       try {
         lock = await store.acquireLock(this.lockTtlMs);
@@ -636,7 +640,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         this.storeFailed('lock', err);
         return this.refreshUpstream();
       }
-      if (lock !== undefined) return this.refreshUnderLock(lock);
+      if (lock !== undefined) return this.refreshUnderLock(lock, replacing);
       const now = this.clock.monotonic();
       if (now >= deadline) {
         this.logger.warn({ cache: this.name }, 'refresh lock still held elsewhere; refreshing without it');
@@ -660,7 +664,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   }
 
   /** Holding the lock: use a newer token another process saved, else refresh and save. */
-  private async refreshUnderLock(lock: StoreLock): Promise<ActiveToken> {
+  private async refreshUnderLock(lock: StoreLock, replacing: string | undefined): Promise<ActiveToken> {
     try {
       let record: TokenRecord | undefined;
       try {
@@ -671,7 +675,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       }
       if (record !== undefined) {
         this.adoptRefreshToken(record);
-        const adopted = this.adoptIfBetter(record, true);
+        const adopted = this.adoptIfBetter(record, true) ?? this.freshReplacement(replacing);
         if (adopted !== undefined) return adopted;
       }
       return await this.refreshUpstream();
@@ -854,6 +858,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     }
   }
 
+  /** The current token if it replaced `replacing` and is not yet due for refresh-ahead. */
+  private freshReplacement(replacing: string | undefined): ActiveToken | undefined {
+    const cur = this.current;
+    if (cur === undefined || cur.token === replacing) return undefined;
+    return this.clock.monotonic() < cur.refreshAheadAtMono ? cur : undefined;
+  }
+
   /** Installs another process's token if it is usable (fresh, when asked), newer and not rejected. */
   private adoptIfBetter(record: TokenRecord, requireFresh: boolean): ActiveToken | undefined {
     const token = record.accessToken;
@@ -863,7 +874,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     if (candidate === undefined || mono >= candidate.usableUntilMono) return undefined;
     if (requireFresh && mono >= candidate.refreshAheadAtMono) return undefined;
     const cur = this.current;
-    if (cur !== undefined && (cur.token === token || candidate.deadlineMono <= cur.deadlineMono))
+    if (cur !== undefined && (cur.token === token || candidate.deadlineMono < cur.deadlineMono))
       return undefined;
     this.install(candidate);
     this.logger.debug(
