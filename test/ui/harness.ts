@@ -2,8 +2,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AlarmScheduler } from '../../src/alarm/scheduler.js';
+import { SleepTimer } from '../../src/alarm/sleep-timer.js';
 import { loadConfig } from '../../src/config/index.js';
+import { alarmRoutes } from '../../src/server/routes/alarms.js';
+import { sleepRoutes } from '../../src/server/routes/sleep.js';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
+import type { Clock } from '../../src/token/types.js';
 import { WEB_ROOT } from './web-module.js';
 
 export interface DemoServer {
@@ -16,13 +21,44 @@ export interface DemoServer {
 }
 
 /** Starts SpotiPi in demo mode serving this repo's web/ folder. */
-export async function startDemoServer(options: Omit<StartOptions, 'webRoot'> = {}): Promise<DemoServer> {
+export async function startDemoServer(
+  options: Omit<StartOptions, 'webRoot' | 'plugins' | 'onClose'> & { alarmClock?: Clock } = {},
+): Promise<DemoServer> {
+  const { alarmClock, ...startOptions } = options;
   const stateDir = await mkdtemp(join(tmpdir(), 'spotipi-ui-'));
   const config = loadConfig({
     env: { SPOTIPI_STATE_DIR: stateDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     cwd: stateDir,
   });
-  const server = await startServer(config, { ...options, webRoot: WEB_ROOT });
+  const stoppers: (() => Promise<void>)[] = [];
+  const server = await startServer(config, {
+    ...startOptions,
+    webRoot: WEB_ROOT,
+    // The alarm scheduler and sleep timer drive the same (emulated) Spotify as the routes.
+    plugins: async (parts) => {
+      const scheduler = new AlarmScheduler({
+        stateDir,
+        player: parts.spotify,
+        defaultTimezone: 'Europe/Berlin',
+        ...(alarmClock ? { clock: alarmClock } : {}),
+        warmToken: () => parts.tokenCache.getAccessToken(),
+      });
+      const sleepTimer = new SleepTimer({ stateDir, player: parts.spotify });
+      await scheduler.start();
+      await sleepTimer.start();
+      stoppers.push(
+        () => scheduler.close(),
+        () => sleepTimer.close(),
+      );
+      return [
+        { plugin: alarmRoutes, options: { scheduler } },
+        { plugin: sleepRoutes, options: { sleepTimer } },
+      ];
+    },
+    onClose: async () => {
+      for (const stop of stoppers) await stop();
+    },
+  });
   if (!server.emulator) throw new Error('expected demo mode with the embedded emulator');
   return {
     server,

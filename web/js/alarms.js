@@ -10,6 +10,10 @@ import { Poller } from './poller.js';
 import { devices, library } from './store.js';
 
 const POLL_MS = 15000;
+/** While an alarm rings or is snoozed, its state changes quickly: look more often. */
+const ACTIVE_POLL_MS = 3000;
+/** @type {Poller|undefined} */
+let poller;
 /** @type {any[]} */
 let alarms = [];
 /** id of the alarm being edited, or null when adding. */
@@ -47,7 +51,8 @@ export function initAlarms() {
     fillDeviceOptions(currentValue('alarm-device'));
     byId('alarm-form-title').textContent = t(editingId ? 'alarmForm.editTitle' : 'alarmForm.addTitle');
   });
-  return new Poller(load, POLL_MS);
+  poller = new Poller(load, POLL_MS);
+  return poller;
 }
 
 /** Reloads the list from the server. */
@@ -88,6 +93,7 @@ function render() {
       ? t('alarms.none')
       : '';
   const active = alarms.find(isRinging) ?? alarms.find(isActive);
+  if (poller) poller.intervalMs = active ? ACTIVE_POLL_MS : POLL_MS;
   show(byId('alarm-ringing'), Boolean(active));
   show(byId('alarm-snooze'), Boolean(active && isRinging(active)));
   byId('alarm-ringing').dataset.id = active?.id ?? '';
@@ -318,7 +324,9 @@ export function fillMusicOptions(select, selected, emptyLabelKey) {
   const data = library.get();
   const options = [];
   if (emptyLabelKey) options.push(h('option', { value: '', text: t(emptyLabelKey) }));
-  options.push(h('option', { value: data?.liked?.uri ?? LIKED_URI, text: t('music.liked') }));
+  // The API takes the "liked" keyword for Liked Songs (and resolves the user's collection itself).
+  options.push(h('option', { value: LIKED_URI, text: t('music.liked') }));
+  if (/^spotify:user:[^:]+:collection$/.test(selected ?? '')) selected = LIKED_URI;
   const groups = [
     ['music.playlists', data?.playlists ?? []],
     ['music.albums', data?.albums ?? []],

@@ -4,7 +4,7 @@ import { byId, h } from './dom.js';
 import { formatCount } from './format.js';
 import { language, onLanguageChange, t } from './i18n.js';
 import { filterItems, normaliseLibrary } from './library-model.js';
-import { flash, reportError } from './notices.js';
+import { flash, reportError, showNotice } from './notices.js';
 import { refresh as refreshPlayback } from './now-playing.js';
 import { library } from './store.js';
 
@@ -137,7 +137,8 @@ async function play(item) {
     await api.post('/api/playback/play', { context_uri: item.uri });
     flash(t('library.started', { name: item.name }));
   } catch (error) {
-    reportError(error, () => play(item));
+    if (error.status === 400) showNotice('generic', t('notice.generic.title'), error.message, 'error');
+    else reportError(error, () => play(item));
   }
   await refreshPlayback();
 }
