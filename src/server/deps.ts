@@ -1,0 +1,67 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { AccountsClient } from '../spotify/accounts-client.js';
+import type { SpotifyWebApi } from '../spotify/web-api-client.js';
+import type { TokenCacheSnapshot } from '../token/token-cache.js';
+import type { Clock, TokenProvider } from '../token/types.js';
+import type { PinoLogger } from './logger.js';
+import type { LoginFlow } from './login-flow.js';
+import type { AppMetrics } from './metrics.js';
+
+/** The token cache's snapshot (the seed's shape plus more; never the token). */
+export type TokenSnapshotView = TokenCacheSnapshot;
+
+/** What the server needs from the token cache (the real TokenCache satisfies it). */
+export interface ServerTokenCache extends TokenProvider {
+  forceRefresh(): Promise<string>;
+  snapshot(): TokenSnapshotView;
+  /** Stores a refresh token from a login (or a new seed) and makes the cache use it. */
+  setRefreshToken(refreshToken: string, options?: { seedFingerprint?: string }): Promise<void>;
+}
+
+/** The Web API calls the routes make. */
+export type ServerSpotify = Pick<
+  SpotifyWebApi,
+  | 'getCurrentUser'
+  | 'getPlaybackState'
+  | 'getDevices'
+  | 'play'
+  | 'pause'
+  | 'next'
+  | 'previous'
+  | 'setVolume'
+  | 'setShuffle'
+  | 'transferPlayback'
+  | 'getAllMyPlaylists'
+  | 'getAllSavedAlbums'
+  | 'getSavedTracksCount'
+>;
+
+/** The accounts calls the login routes make. */
+export type ServerAccounts = Pick<AccountsClient, 'buildAuthorizeUrl' | 'exchangeCode'>;
+
+/** A Fastify plugin registered by the app with its options (alarm and sleep routes). */
+export interface RoutePlugin {
+  plugin: FastifyPluginAsync<never> | FastifyPluginAsync;
+  options?: Record<string, unknown>;
+}
+
+/** Everything `buildApp` needs; `startServer` wires the real parts, tests may wire others. */
+export interface AppDeps {
+  config: Config;
+  logger: PinoLogger;
+  clock: Clock;
+  tokenCache: ServerTokenCache;
+  spotify: ServerSpotify;
+  /** The Spotify login (authorization code + PKCE). */
+  login: LoginFlow;
+  metrics: AppMetrics;
+  /** Extra route plugins (alarms, sleep timer). */
+  plugins?: RoutePlugin[];
+  /** Directory of the web UI's static files; a built-in page is served when it has no index.html. */
+  webRoot?: string;
+  /** Secret that signs session cookies. */
+  sessionSecret: string;
+  /** Base URL of the embedded emulator in demo mode. */
+  emulatorUrl?: string;
+}

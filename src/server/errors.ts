@@ -1,0 +1,173 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  NoActiveDeviceError,
+  SpotifyApiError,
+  SpotifyConfigError,
+  SpotifyError,
+  SpotifyOAuthError,
+  SpotifyRateLimitedError,
+  SpotifyUnauthorizedError,
+  SpotifyUnavailableError,
+} from '../spotify/errors.js';
+import { ReauthorizationRequiredError, TokenUnavailableError } from '../token/errors.js';
+
+/** The JSON error body every route answers with. */
+export interface ErrorBody {
+  error: {
+    status: number;
+    message: string;
+    field?: string;
+    /** Where to log in again (401 from Spotify). */
+    login_url?: string;
+    retry_after_seconds?: number;
+  };
+}
+
+/** An error with an HTTP status and a message safe to show the user. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: { field?: string; loginUrl?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+
+  /** The JSON body for this error. */
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { status: this.status, message: this.message } };
+    if (this.extra.field !== undefined) body.error.field = this.extra.field;
+    if (this.extra.loginUrl !== undefined) body.error.login_url = this.extra.loginUrl;
+    if (this.extra.retryAfterSeconds !== undefined)
+      body.error.retry_after_seconds = this.extra.retryAfterSeconds;
+    return body;
+  }
+}
+
+/** 400: bad input, naming the field. */
+export const badRequest = (message: string, field?: string) =>
+  new HttpError(400, message, field === undefined ? {} : { field });
+/** 401: SpotiPi's own password or API token is missing or wrong. */
+export const unauthenticated = (message = 'Log in to SpotiPi first (password or API token).') =>
+  new HttpError(401, message);
+/** 401: Spotify needs the user to log in again. */
+export const reauthorizationRequired = () =>
+  new HttpError(401, 'Spotify needs you to log in again: open /login (or run `spotipi login`).', {
+    loginUrl: '/login',
+  });
+/** 403: refused (cross-site request). */
+export const forbidden = (message: string) => new HttpError(403, message);
+/** 404. */
+export const notFound = (message = 'Not found') => new HttpError(404, message);
+/** 409: no active Spotify device. */
+export const noActiveDevice = () =>
+  new HttpError(
+    409,
+    'No active Spotify device. Open Spotify on your phone, computer or speaker, or choose a device (PUT /api/playback/device), then try again.',
+  );
+/** 503 with Retry-After: Spotify is rate limiting us. */
+export const rateLimited = (retryAfterSeconds: number) =>
+  new HttpError(503, `Spotify is rate limiting requests; try again in ${retryAfterSeconds} s.`, {
+    retryAfterSeconds,
+  });
+/** 502: Spotify could not be reached or answered badly. */
+export const spotifyUnavailable = (detail?: string) =>
+  new HttpError(502, `Spotify is not answering right now${detail ? ` (${detail})` : ''}; try again shortly.`);
+
+/** Maps any thrown value to an HttpError whose message is safe to send (no secrets, no stack). */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof NoActiveDeviceError) return noActiveDevice();
+  if (err instanceof ReauthorizationRequiredError || err instanceof SpotifyUnauthorizedError) {
+    return reauthorizationRequired();
+  }
+  if (err instanceof TokenUnavailableError) {
+    if (err.cause instanceof ReauthorizationRequiredError) return reauthorizationRequired();
+    if (err.cause instanceof SpotifyConfigError) return configProblem(err.cause);
+    return spotifyUnavailable('no access token could be obtained');
+  }
+  if (err instanceof SpotifyRateLimitedError)
+    return rateLimited(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  if (err instanceof SpotifyUnavailableError)
+    return spotifyUnavailable(err.status ? `HTTP ${err.status}` : undefined);
+  if (err instanceof SpotifyConfigError) return configProblem(err);
+  if (err instanceof SpotifyOAuthError) {
+    return new HttpError(400, `Spotify refused the login (${err.oauthError}); start again at /login.`);
+  }
+  if (err instanceof SpotifyApiError) {
+    const said = err.spotifyMessage ? `: ${err.spotifyMessage}` : '';
+    if (err.status === 400) return new HttpError(400, `Spotify rejected the request${said}`);
+    if (err.status === 403) return new HttpError(403, `Spotify refused the request${said}`);
+    if (err.status === 404) return new HttpError(404, `Spotify could not find it${said}`);
+    return spotifyUnavailable(`HTTP ${err.status}`);
+  }
+  if (err instanceof SpotifyError) return spotifyUnavailable();
+  const fastifyErr = err as Partial<FastifyError> | undefined;
+  if (fastifyErr && typeof fastifyErr === 'object' && fastifyErr.validation) {
+    return validationError(fastifyErr as FastifyError);
+  }
+  const status = fastifyErr?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(status, clientErrorMessage(fastifyErr as FastifyError));
+  }
+  return new HttpError(500, 'Internal error; the details are in the server log.');
+}
+
+function configProblem(err: SpotifyConfigError): HttpError {
+  return new HttpError(
+    500,
+    `Spotify rejected SpotiPi's app credentials: check ${err.settings.join(' and ')}.`,
+  );
+}
+
+function clientErrorMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is not valid JSON.';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type; send application/json.';
+    default:
+      // Fastify's 4xx messages describe the request, not server internals.
+      return err.message;
+  }
+}
+
+function validationError(err: FastifyError): HttpError {
+  const first = err.validation?.[0];
+  const context = err.validationContext ?? 'body';
+  let field = first?.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
+  const params = (first?.params ?? {}) as Record<string, unknown>;
+  if (typeof params.missingProperty === 'string')
+    field = field ? `${field}.${params.missingProperty}` : params.missingProperty;
+  if (typeof params.additionalProperty === 'string') {
+    field = field ? `${field}.${params.additionalProperty}` : params.additionalProperty;
+    return badRequest(`Unknown field "${field}" in ${context}.`, field);
+  }
+  if (!field) field = context;
+  const what = first?.message ?? 'is invalid';
+  return badRequest(`${context === 'body' ? '' : `${context} `}${field} ${what}`.trim(), field);
+}
+
+/** Fastify error handler: every failure becomes the JSON error shape; only 5xx are logged with detail. */
+export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const httpErr = toHttpError(err);
+  if (httpErr.status >= 500 && !(err instanceof HttpError)) {
+    request.log.error({ err: sanitizeForLog(err) }, 'request failed');
+  } else if (httpErr.status >= 500) {
+    request.log.warn({ status: httpErr.status, reason: httpErr.message }, 'request failed');
+  }
+  if (httpErr.extra.retryAfterSeconds !== undefined) {
+    void reply.header('retry-after', String(httpErr.extra.retryAfterSeconds));
+  }
+  void reply.status(httpErr.status).type('application/json').send(httpErr.toBody());
+}
+
+/** Keeps name/message/stack of an error for the log; messages of our errors never carry secrets. */
+function sanitizeForLog(err: unknown): unknown {
+  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack };
+  return { type: typeof err };
+}

@@ -1,0 +1,97 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TokenSnapshotView } from './deps.js';
+
+/** The cache counters exported as Prometheus counters, by their snapshot name. */
+const CACHE_COUNTERS = [
+  ['cache_hits', 'Token requests served from the cache'],
+  ['cache_misses', 'Token requests that waited for a refresh'],
+  ['total_requests', 'Token requests'],
+  ['refresh_attempts', 'Upstream token requests made'],
+  ['refresh_successes', 'Upstream token requests that succeeded'],
+  ['refresh_failures', 'Upstream token requests that failed'],
+] as const;
+
+/** Prometheus metrics of one app instance, on its own registry (so tests can build many apps). */
+export class AppMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly spotifyCalls: Counter<'endpoint' | 'status'>;
+  readonly spotifyDuration: Histogram<'endpoint'>;
+  readonly refreshDuration: Histogram<'outcome'>;
+
+  constructor(snapshot: () => TokenSnapshotView, options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'spotipi_' });
+
+    this.httpDuration = new Histogram({
+      name: 'spotipi_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.spotifyCalls = new Counter({
+      name: 'spotipi_spotify_api_calls_total',
+      help: 'Spotify Web API calls by endpoint and HTTP status (0 = no response)',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    });
+    this.spotifyDuration = new Histogram({
+      name: 'spotipi_spotify_api_call_duration_seconds',
+      help: 'Spotify Web API call duration by endpoint',
+      labelNames: ['endpoint'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.refreshDuration = new Histogram({
+      name: 'spotipi_token_refresh_duration_seconds',
+      help: 'Duration of token refreshes (with their retries) by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+
+    for (const [name, help] of CACHE_COUNTERS) {
+      new Counter({
+        name: `spotipi_token_${name}_total`,
+        help,
+        registers,
+        collect() {
+          // The cache owns the counts; mirror them at scrape time.
+          this.reset();
+          this.inc(snapshot().cache_metrics[name]);
+        },
+      });
+    }
+    new Gauge({
+      name: 'spotipi_token_time_until_expiry_seconds',
+      help: 'Seconds until the cached access token expires (0 when none)',
+      registers,
+      collect() {
+        this.set(Math.max(0, (snapshot().token_info.time_until_expiry_minutes ?? 0) * 60));
+      },
+    });
+    new Gauge({
+      name: 'spotipi_token_cache_state',
+      help: 'Token cache state (1 for the current state)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        this.set({ state: snapshot().state }, 1);
+      },
+    });
+  }
+
+  /** Hook for the Web API client's `onCall`. */
+  readonly onSpotifyCall = (endpoint: string, status: number, durationMs: number): void => {
+    this.spotifyCalls.inc({ endpoint, status: String(status) });
+    this.spotifyDuration.observe({ endpoint }, durationMs / 1000);
+  };
+
+  /** Records one token refresh. */
+  observeRefresh(durationMs: number, outcome: 'success' | 'failure'): void {
+    this.refreshDuration.observe({ outcome }, durationMs / 1000);
+  }
+}
