@@ -179,8 +179,26 @@ export class AlarmScheduler extends EventEmitter {
 
   /** Loads the alarms, handles anything missed while down, and starts the loop. */
   async start(): Promise<void> {
-    const doc = await this.file.load((raw) => fileSchema.parse(raw) as { version: 1; alarms: StoredAlarm[] });
+    await this.load();
     const now = this.clock.now();
+    for (const stored of this.alarms.values()) {
+      const ring = stored.runtime.ring;
+      // A firing cut short by the restart is retried if still within grace.
+      if (ring?.state === 'starting' && now - ring.occurrence <= this.o.graceMs) {
+        this.log.warn({ alarm: stored.spec.id }, 'alarm was starting when the server stopped; firing again');
+        this.fire(stored, ring.occurrence, ring.snoozeCount);
+      } else if (ring?.state === 'starting') {
+        stored.runtime.ring = undefined;
+      }
+    }
+    this.tick();
+    this.loopDone = this.loop();
+  }
+
+  /** Reads the alarms file without scheduling anything (for offline edits such as import-config). */
+  async load(): Promise<void> {
+    this.alarms.clear();
+    const doc = await this.file.load((raw) => fileSchema.parse(raw) as { version: 1; alarms: StoredAlarm[] });
     for (const entry of (doc?.alarms ?? []) as unknown[]) {
       const parsed = z.object({ spec: alarmSpecSchema, runtime: runtimeSchema }).safeParse(entry);
       if (!parsed.success) {
@@ -190,18 +208,8 @@ export class AlarmScheduler extends EventEmitter {
       const { spec, runtime } = parsed.data;
       const stored: StoredAlarm = { spec: { ...spec, days: sortDays(spec.days) }, runtime: { ...runtime } };
       this.alarms.set(spec.id, stored);
-      const ring = stored.runtime.ring;
-      // A firing cut short by the restart is retried if still within grace.
-      if (ring?.state === 'starting' && now - ring.occurrence <= this.o.graceMs) {
-        this.log.warn({ alarm: spec.id }, 'alarm was starting when the server stopped; firing again');
-        this.fire(stored, ring.occurrence, ring.snoozeCount);
-      } else if (ring?.state === 'starting') {
-        stored.runtime.ring = undefined;
-      }
     }
     this.log.info({ alarms: this.alarms.size }, 'alarms loaded');
-    this.tick();
-    this.loopDone = this.loop();
   }
 
   /** Stops the loop and any firing in progress, and flushes the file. */
@@ -232,10 +240,10 @@ export class AlarmScheduler extends EventEmitter {
     return this.view(this.mustGet(id));
   }
 
-  /** Validates and adds an alarm. */
-  async create(input: unknown): Promise<AlarmView> {
+  /** Validates and adds an alarm; with `options.id` an existing alarm of that id is replaced. */
+  async create(input: unknown, options: { id?: string } = {}): Promise<AlarmView> {
     const body = parseOrThrow(alarmInputSchema, input);
-    const id = this.newId();
+    const id = options.id ?? this.newId();
     const spec = this.withDefaults(id, body);
     const stored: StoredAlarm = { spec, runtime: { anchorAt: this.clock.now() } };
     this.alarms.set(id, stored);

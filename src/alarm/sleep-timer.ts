@@ -102,11 +102,6 @@ export interface SleepTimerOptions {
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Reads the defaults stored in `sleep.json` (or the built-ins). For import-config. */
-export async function readSleepFile(stateDir: string): Promise<SleepFile | undefined> {
-  return new JsonStateFile<SleepFile>(join(stateDir, SLEEP_FILE)).load((raw) => fileSchema.parse(raw));
-}
-
 /**
  * Plays something for N minutes, then fades out, pauses and puts the volume back. One timer at
  * a time; it is persisted, so a restart resumes the countdown.
@@ -140,8 +135,7 @@ export class SleepTimer extends EventEmitter {
 
   /** Loads the saved timer and resumes it (or finishes it if it ran out while down). */
   async start(): Promise<void> {
-    const loaded = await this.file.load((raw) => fileSchema.parse(raw));
-    if (loaded) this.doc = loaded;
+    await this.load();
     const timer = this.doc.timer;
     if (!timer) return;
     const late = this.clock.now() - timer.endsAt;
@@ -153,6 +147,12 @@ export class SleepTimer extends EventEmitter {
     }
     this.log.info({ endsAt: new Date(timer.endsAt).toISOString() }, 'sleep timer resumed');
     this.schedule();
+  }
+
+  /** Reads `sleep.json` without resuming the countdown (for offline edits such as import-config). */
+  async load(): Promise<void> {
+    const loaded = await this.file.load((raw) => fileSchema.parse(raw));
+    if (loaded) this.doc = loaded;
   }
 
   /** Stops the countdown without touching playback, keeping the timer on disk for the next start. */
