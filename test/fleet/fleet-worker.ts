@@ -23,6 +23,8 @@ export interface WorkerConfig {
   seedRefreshToken: string;
   /** Absent: an unshared MemoryStore. */
   redisUrl?: string;
+  /** AES-256-GCM key for the tokens at rest in Redis. */
+  encryptionKey?: string;
   /** Concurrent getAccessToken loops. */
   concurrency: number;
   /** Pause between calls of one loop (ms). */
@@ -118,7 +120,12 @@ async function main(): Promise<void> {
     }
   };
   const store: TokenStore = cfg.redisUrl
-    ? createRedisStore({ url: cfg.redisUrl, clientId: cfg.clientId, logger })
+    ? createRedisStore({
+        url: cfg.redisUrl,
+        clientId: cfg.clientId,
+        logger,
+        ...(cfg.encryptionKey ? { encryptionKey: cfg.encryptionKey } : {}),
+      })
     : new MemoryStore();
   const cache = new TokenCache({
     name: cfg.name,
