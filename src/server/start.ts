@@ -15,6 +15,7 @@ import { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { accessControlEnabled } from './access.js';
+import { startAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
 import type { AppDeps, RoutePlugin } from './deps.js';
 import { createLogger, type PinoLogger } from './logger.js';
@@ -47,7 +48,10 @@ export interface StartOptions {
   webRoot?: string;
   /** Builds the token store instead of the default choice (tests). */
   store?: TokenStore;
-  /** Extra route plugins (alarms, sleep timer) with their options. */
+  /**
+   * Route plugins for alarms and the sleep timer. Default: the real scheduler and sleep timer on
+   * the state dir (`startAlarms`); given, these replace them (tests with a virtual alarm clock).
+   */
   plugins?: RoutePlugin[] | ((parts: ServerParts) => RoutePlugin[] | Promise<RoutePlugin[]>);
   /** Called before close() tears the rest down (stop schedulers). */
   onClose?: () => Promise<void> | void;
@@ -167,8 +171,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
 
     const parts: ServerParts = { config, logger, clock, spotify, tokenCache };
-    const plugins =
-      typeof options.plugins === 'function' ? await options.plugins(parts) : (options.plugins ?? []);
+    let plugins: RoutePlugin[];
+    if (options.plugins === undefined) {
+      const alarms = await startAlarms(parts);
+      cleanups.push(alarms.stop);
+      plugins = alarms.plugins;
+    } else {
+      plugins = typeof options.plugins === 'function' ? await options.plugins(parts) : options.plugins;
+    }
     if (options.onClose) cleanups.push(options.onClose);
 
     const deps: AppDeps = {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
@@ -29,6 +29,39 @@ describe('startServer in demo mode', () => {
       unknown
     >;
     expect(status).toMatchObject({ mode: 'demo', state: 'valid', store: { kind: 'memory' } });
+  });
+
+  it('wires the alarm scheduler and sleep timer into the app, persisted in the state dir', async () => {
+    const stateDir = tempDir();
+    server = await startServer(
+      testConfig({ PORT: '0', SPOTIPI_STATE_DIR: stateDir, SPOTIPI_TIMEZONE: 'Europe/Berlin' }),
+      {
+        logger: createLogger('silent'),
+        webRoot: tempDir(),
+      },
+    );
+    const created = await fetch(`${server.url}/api/alarms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        time: '07:30',
+        days: ['mon'],
+        context_uri: 'spotify:playlist:37i9dQZF1DXcBWIGoYBM5M',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const next = (await (await fetch(`${server.url}/api/alarms/next`)).json()) as {
+      alarm: { time: string; timezone: string } | null;
+    };
+    expect(next.alarm).toMatchObject({ time: '07:30', timezone: 'Europe/Berlin' });
+    expect((await fetch(`${server.url}/api/sleep`)).status).toBe(200);
+    const bad = await fetch(`${server.url}/api/alarms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ time: '25:00', context_uri: 'spotify:playlist:x' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(readFileSync(join(stateDir, 'alarms.json'), 'utf8')).toContain('07:30');
   });
 
   it("rewrites the emulator's cover-art URLs to this server and serves the art", async () => {

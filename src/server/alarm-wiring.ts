@@ -1,0 +1,46 @@
+import { AlarmScheduler } from '../alarm/scheduler.js';
+import { SleepTimer } from '../alarm/sleep-timer.js';
+import type { RoutePlugin } from './deps.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { sleepRoutes } from './routes/sleep.js';
+import type { ServerParts } from './start.js';
+
+/**
+ * Starts the alarm scheduler and the sleep timer on the app's Spotify client (warming the
+ * token before each alarm) and returns their route plugins plus a function that stops both.
+ */
+export async function startAlarms(
+  parts: ServerParts,
+): Promise<{ plugins: RoutePlugin[]; stop: () => Promise<void> }> {
+  const { config, clock, logger, spotify, tokenCache } = parts;
+  const scheduler = new AlarmScheduler({
+    stateDir: config.stateDir,
+    player: spotify,
+    defaultTimezone: config.timezone,
+    clock,
+    logger: logger.child({ module: 'alarms' }),
+    warmToken: () => tokenCache.getAccessToken(),
+  });
+  const sleepTimer = new SleepTimer({
+    stateDir: config.stateDir,
+    player: spotify,
+    clock,
+    logger: logger.child({ module: 'sleep-timer' }),
+  });
+  await scheduler.start();
+  try {
+    await sleepTimer.start();
+  } catch (err) {
+    await scheduler.close();
+    throw err;
+  }
+  return {
+    plugins: [
+      { plugin: alarmRoutes, options: { scheduler } },
+      { plugin: sleepRoutes, options: { sleepTimer } },
+    ],
+    stop: async () => {
+      await Promise.allSettled([scheduler.close(), sleepTimer.close()]);
+    },
+  };
+}
