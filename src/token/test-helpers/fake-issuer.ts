@@ -24,7 +24,21 @@ export class FakeIssuer {
 
   constructor(private readonly clock: ManualClock) {}
 
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+
   readonly refresh: RefreshFn = async (ctx) => {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await this.answer(ctx);
+    } finally {
+      this.inFlight--;
+    }
+  };
+
+  private async answer(ctx: RefreshContext): Promise<RefreshResult> {
     this.calls++;
     this.contexts.push(ctx);
     this.receivedRefreshTokens.push(ctx.refreshToken);
@@ -45,7 +59,7 @@ export class FakeIssuer {
     };
     if (this.rotate) result.refreshToken = `refresh-token-${++this.rtSerial}-${'y'.repeat(24)}`;
     return result;
-  };
+  }
 
   /** True while the issuer would still accept `token`. */
   accepts(token: string): boolean {
