@@ -1,0 +1,157 @@
+/**
+ * HTTP: the real server as a child process (`node dist/cli/main.js serve`, demo mode, so the
+ * embedded emulator answers behind it in the same process), loaded with autocannon. Measures time
+ * from spawn to a 200 from /healthz, RSS idle and under load (VmRSS from /proc), and requests per
+ * second and p99 latency of /playback_status and /api/token-cache/status.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { figure, fmtFigure, intFlag, msSince, progress, runIfMain, type Section, table } from './support.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUTES = ['/playback_status', '/api/token-cache/status'] as const;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`server not ready within ${timeoutMs} ms`);
+}
+
+interface HttpRun {
+  readyMs: number;
+  idleRssMb: number;
+  loadRssMb: number;
+  routes: Record<string, { rps: number; p99: number; non2xx: number; errors: number }>;
+}
+
+async function runOnce(durationS: number, connections: number): Promise<HttpRun> {
+  const port = await freePort();
+  const stateDir = mkdtempSync(join(tmpdir(), 'spotipi-bench-'));
+  const url = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: stateDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SPOTIPI_STATE_DIR: stateDir,
+    LOG_LEVEL: 'warn',
+  };
+  const start = process.hrtime.bigint();
+  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve'], {
+    cwd: stateDir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitReady(url, child, 15_000);
+    const readyMs = msSince(start);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const idleRssMb = rssMb(child.pid!);
+    let loadRssMb = idleRssMb;
+    const sampler = setInterval(() => {
+      try {
+        loadRssMb = Math.max(loadRssMb, rssMb(child.pid!));
+      } catch {
+        // exited; reported below
+      }
+    }, 100);
+    const routes: HttpRun['routes'] = {};
+    try {
+      for (const route of ROUTES) {
+        const result = await autocannon({ url: `${url}${route}`, connections, duration: durationS });
+        routes[route] = {
+          rps: result.requests.average,
+          p99: result.latency.p99,
+          non2xx: result.non2xx,
+          errors: result.errors + result.timeouts,
+        };
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    return { readyMs, idleRssMb, loadRssMb, routes };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  } finally {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the HTTP benchmark. Flags: --runs N, --duration S (per route), --connections N. Needs `npm run build`. */
+export async function runHttp(flags: Map<string, string>): Promise<Section> {
+  const runs = intFlag(flags, 'runs', 3);
+  const durationS = intFlag(flags, 'duration', 10);
+  const connections = intFlag(flags, 'connections', 50);
+  const results: HttpRun[] = [];
+  for (let r = 0; r < runs; r++) {
+    progress(`http: run ${r + 1}/${runs} (${durationS} s per route, ${connections} connections)`);
+    results.push(await runOnce(durationS, connections));
+  }
+  const f = (pick: (x: HttpRun) => number, digits?: number, unit = '') =>
+    fmtFigure(figure(results.map(pick)), digits, unit);
+  const routeRows = ROUTES.map((route) => [
+    `\`GET ${route}\``,
+    f((x) => x.routes[route]!.rps, 0),
+    f((x) => x.routes[route]!.p99, 0, ' ms'),
+    f((x) => x.routes[route]!.non2xx + x.routes[route]!.errors, 0),
+  ]);
+  const body = [
+    `The server runs as a child process, \`node dist/cli/main.js serve\` in demo mode (no Spotify credentials: the embedded emulator answers the Web API and token calls inside the same process, so its cost is included), \`LOG_LEVEL=warn\`. autocannon in the bench process, ${connections} connections, ${durationS} s per route. Median (min–max) of ${runs} runs, each on a fresh server.`,
+    '',
+    table(['route', 'requests/s', 'p99 latency', 'non-2xx + errors'], routeRows),
+    '',
+    table(
+      ['server figure', 'value'],
+      [
+        ['time from spawn to first 200 from `/healthz`', f((x) => x.readyMs, 0, ' ms')],
+        ['RSS idle (1 s after ready)', f((x) => x.idleRssMb, 1, ' MB')],
+        ['RSS peak under load', f((x) => x.loadRssMb, 1, ' MB')],
+      ],
+    ),
+  ].join('\n');
+  return { title: 'HTTP: the server under autocannon', body };
+}
+
+runIfMain(import.meta.url, runHttp);
