@@ -245,6 +245,32 @@ describe('Spotify failures become helpful answers', () => {
     expect(emulator.stats().tokenGrants.refresh_token).toBe(grants + 1);
   });
 
+  it('never puts a token, refresh token or client secret in a log line or response', async () => {
+    await startApp();
+    const bodies: string[] = [];
+    for (const [method, path] of [
+      ['GET', '/playback_status'],
+      ['GET', '/api/devices'],
+      ['GET', '/api/music-library'],
+      ['POST', '/api/token-cache/refresh'],
+      ['GET', '/api/token-cache/status'],
+      ['GET', '/api/token-cache/performance'],
+      ['GET', '/readyz'],
+      ['GET', '/metrics'],
+    ] as const) {
+      bodies.push(await (await call(method, path)).text());
+    }
+    emulator.revokeAccessTokens();
+    bodies.push(await (await call('GET', '/api/devices')).text());
+    const accessToken = await t.tokenCache.getAccessToken();
+    const secrets = [accessToken, DEMO_REFRESH_TOKEN, DEMO_CLIENT_SECRET, ...emulator.validRefreshTokens()];
+    expect(t.logs.lines.length).toBeGreaterThan(10);
+    for (const secret of secrets) {
+      expect(t.logs.text).not.toContain(secret);
+      for (const body of bodies) expect(body).not.toContain(secret);
+    }
+  });
+
   it('counts Spotify calls by endpoint and status in /metrics', async () => {
     await startApp();
     await call('GET', '/api/devices');
