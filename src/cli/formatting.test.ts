@@ -47,9 +47,18 @@ describe('status formatting', () => {
       'unavailable (/api/alarms/next answered 401)',
     );
     expect(describeAlarm({ alarm: { alarm: null } })).toBe('none scheduled');
-    expect(describeAlarm({ alarm: { next: { fireAt: 'not a date', label: 'Work' } } })).toBe(
-      'not a date (Work)',
-    );
+    expect(
+      describeAlarm({
+        alarm: {
+          alarm: { fire_at: '2026-06-03T06:30:00+02:00', in_seconds: 7500, kind: 'alarm', label: 'Work' },
+        },
+      }),
+    ).toBe('2026-06-03 06:30, in 2h 5m (Work)');
+    expect(
+      describeAlarm({
+        alarm: { alarm: { fire_at: '2026-06-03T06:39:00+02:00', kind: 'snooze', label: '' } },
+      }),
+    ).toBe('2026-06-03 06:39, snoozed');
   });
 });
 

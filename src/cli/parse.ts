@@ -1,7 +1,16 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Commander parser: a whole number ≥ `min` (default 1). */
-export function parsePositiveInt(value: string, min = 1): number {
+/** Commander parser: a whole number ≥ 1. (Commander passes the previous value as a second argument.) */
+export function parsePositiveInt(value: string): number {
+  return parseWholeNumber(value, 1);
+}
+
+/** Commander parser: a whole number ≥ 0. */
+export function parseCount(value: string): number {
+  return parseWholeNumber(value, 0);
+}
+
+function parseWholeNumber(value: string, min: number): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
     throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}"`);

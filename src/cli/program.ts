@@ -1,14 +1,16 @@
 import { Command, Option } from 'commander';
 import { registerEmulator } from './commands/emulator.js';
+import { registerImportConfig } from './commands/import-config.js';
 import { registerInstallService } from './commands/install-service.js';
 import { registerLogs } from './commands/logs.js';
+import { registerServe } from './commands/serve.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
 import { registerToken } from './commands/token.js';
 import type { CliContext } from './context.js';
 import { DEFAULT_ROTATION, startLogRotation } from './log-rotation.js';
-import { parsePositiveInt } from './parse.js';
+import { parseCount, parsePositiveInt } from './parse.js';
 import { VERSION } from './version.js';
 
 /** Builds the `spotipi` command tree; main.ts runs it with the real process, tests with their own. */
@@ -20,6 +22,8 @@ export function buildProgram(ctx: CliContext): Command {
     writeErr: (text) => ctx.stderr.write(text),
   });
   program
+    // Root options only before the command name, so `start --log-max-bytes` reaches `start`.
+    .enablePositionalOptions()
     .description('SpotiPi: a self-hosted Spotify alarm clock and remote')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -31,7 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
     // Set by `spotipi start` for the server it launches: the server rotates its own log.
     .addOption(new Option('--log-file <path>').hideHelp())
     .addOption(new Option('--log-max-bytes <bytes>').hideHelp().argParser(parsePositiveInt))
-    .addOption(new Option('--log-keep <count>').hideHelp().argParser((v) => parsePositiveInt(v, 0)))
+    .addOption(new Option('--log-keep <count>').hideHelp().argParser(parseCount))
     .hook('preAction', (root) => {
       const opts = root.opts<{ logFile?: string; logMaxBytes?: number; logKeep?: number }>();
       if (opts.logFile) {
@@ -42,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
       }
     });
 
+  registerServe(program, ctx);
   registerStart(program, ctx);
   registerStop(program, ctx);
   registerStatus(program, ctx);
@@ -49,5 +54,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerInstallService(program, ctx);
   registerEmulator(program, ctx);
+  registerImportConfig(program, ctx);
   return program;
 }

@@ -147,21 +147,20 @@ function describeToken(token: StatusReport['token']): string {
   return parts.join(', ');
 }
 
-/** Tolerates the shapes an alarm endpoint may use: `{alarm: …}`, `{next: …}` or the alarm itself. */
+/** The server's `/api/alarms/next` answer (`{alarm: null}` or the alarm with `fire_at`, `in_seconds`). */
 export function describeAlarm(next: StatusReport['nextAlarm']): string {
   if (!next) return 'unknown';
   if ('reason' in next) return `unavailable (${next.reason})`;
-  const body = next.alarm as Record<string, unknown> | null;
-  const alarm = (
-    body && typeof body === 'object' && ('alarm' in body || 'next' in body) ? (body.alarm ?? body.next) : body
-  ) as Record<string, unknown> | null | undefined;
+  const alarm = (next.alarm as { alarm?: unknown } | null)?.alarm as
+    | Record<string, unknown>
+    | null
+    | undefined;
   if (!alarm || typeof alarm !== 'object') return 'none scheduled';
-  const when = ['fireAt', 'fire_at', 'nextFireAt', 'at', 'time']
-    .map((k) => alarm[k])
-    .find((v) => typeof v === 'string');
-  const label = ['label', 'name', 'playlistName'].map((k) => alarm[k]).find((v) => typeof v === 'string');
-  if (typeof when !== 'string') return 'scheduled';
-  const date = new Date(when);
-  const shown = Number.isNaN(date.getTime()) ? when : date.toLocaleString();
-  return label ? `${shown} (${label})` : shown;
+  const fireAt = alarm.fire_at;
+  // fire_at is ISO 8601 in the alarm's own time zone: show its wall-clock time as the alarm shows it.
+  let text = typeof fireAt === 'string' ? fireAt.replace('T', ' ').slice(0, 16) : 'scheduled';
+  if (typeof alarm.in_seconds === 'number') text += `, in ${formatDuration(alarm.in_seconds)}`;
+  if (alarm.kind === 'snooze') text += ', snoozed';
+  if (typeof alarm.label === 'string' && alarm.label.trim() !== '') text += ` (${alarm.label})`;
+  return text;
 }

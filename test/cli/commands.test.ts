@@ -11,7 +11,18 @@ afterEach(() => {
   sandbox = undefined;
 });
 
-const COMMANDS = ['start', 'stop', 'restart', 'status', 'logs', 'token', 'install-service', 'emulator'];
+const COMMANDS = [
+  'serve',
+  'start',
+  'stop',
+  'restart',
+  'status',
+  'logs',
+  'token',
+  'install-service',
+  'emulator',
+  'import-config',
+];
 
 describe('help and exit codes', () => {
   it('prints help with the commands and the exit codes, exit 0', async () => {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MAIN = join(ROOT, 'dist/cli/main.js');
-export const FAKE_SERVE = join(import.meta.dirname, 'fixtures/serve-hooks.mjs');
+export const SERVE_HOOKS = join(import.meta.dirname, 'fixtures/serve-hooks.mjs');
 
 /**
  * Builds dist/ when any source file is newer than dist/cli/main.js. Others' half-finished code may
@@ -182,9 +182,9 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /**
- * The environment that makes `spotipi serve` a working server. Until the real serve command
- * lands, the preload fixture stands in for it with a minimal /healthz and token status.
+ * The environment for `spotipi start` in these tests: the real server, with the test hooks
+ * preloaded (they do nothing unless a test sets SPOTIPI_TEST_CRASH_FILE and friends).
  */
 export function serverEnv(): Record<string, string> {
-  return { NODE_OPTIONS: `--import=${FAKE_SERVE}`, SPOTIPI_TEST_FAKE_SERVE: '1' };
+  return { NODE_OPTIONS: `--import=${SERVE_HOOKS}` };
 }

@@ -1,14 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   destroySandbox,
   ensureBuilt,
   isAlive,
+  MAIN,
   makeSandbox,
   processesOf,
   type Sandbox,
   serverEnv,
   spotipi,
+  waitFor,
 } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
@@ -128,10 +132,63 @@ describe('spotipi start, status, logs, stop', () => {
     expect((await spotipi(sandbox, ['start'])).code).toBe(0);
     const table = await spotipi(sandbox, ['token']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^Token cache\n {2}State +\S+/);
+    expect(table.stdout).toMatch(/^Token cache\n/);
+    expect(table.stdout).toMatch(/\n {2}State +\S+/);
     expect(table.stdout).toContain('Cache metrics');
     expect(table.stdout).toMatch(/Total requests +\d+/);
     const json = await spotipi(sandbox, ['token', '--json']);
     expect(JSON.parse(json.stdout)).toHaveProperty('cache_metrics.total_requests');
+  });
+
+  it('sends the configured API token, so status and token work against a protected server', async () => {
+    sandbox = await makeSandbox({ ...serverEnv(), SPOTIPI_API_TOKEN: 'cli-test-api-token-0123456789' });
+    expect((await spotipi(sandbox, ['start'])).code).toBe(0);
+    const anonymous = await fetch(`http://127.0.0.1:${sandbox.port}/api/token-cache/status`);
+    expect(anonymous.status).toBe(401);
+    const token = await spotipi(sandbox, ['token', '--json']);
+    expect(token.code).toBe(0);
+    expect(JSON.parse(token.stdout)).toHaveProperty('cache_metrics');
+    const status = JSON.parse((await spotipi(sandbox, ['status', '--json'])).stdout);
+    expect(status.token.reason).toBeUndefined();
+    expect(status.token.state).toBeTypeOf('string');
+    const withoutSecret = await spotipi(sandbox, ['token'], { env: { SPOTIPI_API_TOKEN: '' } });
+    expect(withoutSecret.code).toBe(1);
+    expect(withoutSecret.stderr).toContain('answered 401');
+  });
+});
+
+describe("the server's log", () => {
+  it('is rotated by the server when over the limit, and `logs -f` follows what it writes', async () => {
+    sandbox = await makeSandbox(serverEnv());
+    mkdirSync(join(sandbox.stateDir, 'logs'), { recursive: true });
+    writeFileSync(sandbox.logFile, `${'old line\n'.repeat(200)}`);
+    const start = await spotipi(sandbox, ['start', '--log-max-bytes', '1000', '--log-keep', '2']);
+    expect(start.code).toBe(0);
+    // The server rotates at once on start: the old content moved to .1, the live file starts small.
+    await waitFor(() => existsSync(`${sandbox!.logFile}.1`));
+    expect(readFileSync(`${sandbox.logFile}.1`, 'utf8')).toContain('old line\nold line\n');
+    expect(readFileSync(sandbox.logFile, 'utf8')).not.toContain('old line');
+
+    const follower = spawn(process.execPath, [MAIN, 'logs', '-f', '-n', '0'], {
+      cwd: sandbox.dir,
+      env: sandbox.env,
+    });
+    let seen = '';
+    follower.stdout.on('data', (chunk) => {
+      seen += chunk;
+    });
+    try {
+      // Requests until one shows up: the follower may take a moment to start watching.
+      await waitFor(async () => {
+        await fetch(`http://127.0.0.1:${sandbox!.port}/healthz?probe=follow-me`);
+        return seen.includes('/healthz?probe=follow-me');
+      }, 20_000);
+      // The CLI formats pino's JSON lines: time, level, message.
+      expect(seen).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO {2}incoming request/);
+    } finally {
+      follower.kill('SIGINT');
+    }
+    const code = await new Promise((r) => follower.once('exit', r));
+    expect(code).toBe(0);
   });
 });

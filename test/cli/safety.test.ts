@@ -124,6 +124,23 @@ describe('servers that fail', () => {
     expect(existsSync(sandbox.pidFile)).toBe(false);
   });
 
+  it("reports the server's own bind failure when the port is taken where the pre-check cannot see it", async () => {
+    // Something holds 127.0.0.2:PORT; the server binds 0.0.0.0:PORT and fails with EADDRINUSE, while
+    // the pre-check (a connect to 127.0.0.1:PORT) finds nothing listening.
+    sandbox = await makeSandbox({ ...serverEnv(), HOST: '0.0.0.0' });
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(sandbox!.port, '127.0.0.2', r));
+    cleanups.push(() => blocker.close());
+    const start = await spotipi(sandbox, ['start']);
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain(
+      `SpotiPi failed to start: port ${sandbox.port} on 0.0.0.0 is already in use`,
+    );
+    expect(start.stderr).toContain('the server exited with code 1');
+    expect(start.stderr).toContain('Last log lines');
+    expect(existsSync(sandbox.pidFile)).toBe(false);
+  });
+
   it('reports a server that dies while starting: exit 1, the cause and the last log lines', async () => {
     sandbox = await makeSandbox(serverEnv());
     const trigger = join(sandbox.dir, 'crash-now');
@@ -165,9 +182,8 @@ describe('servers that fail', () => {
   });
 
   it('gives up on a server that never answers /healthz within --timeout and stops it', async () => {
-    sandbox = await makeSandbox({ ...serverEnv(), SPOTIPI_TEST_FAKE_SERVE: '0' });
-    // Without the fake (and without a real serve command answering), nothing listens on the port;
-    // the preload keeps the process alive so the timeout, not an exit, ends the wait.
+    sandbox = await makeSandbox(serverEnv());
+    // The hook holds the server before it listens: alive, so the timeout, not an exit, ends the wait.
     const start = await spotipi(sandbox, ['start', '--timeout', '1.5'], {
       env: { SPOTIPI_TEST_NEVER_LISTEN: '1' },
     });

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { createLineSplitter, formatLogLine } from '../log-format.js';
 import { followLog, readLastLines } from '../log-reader.js';
-import { parsePositiveInt } from '../parse.js';
+import { parseCount } from '../parse.js';
 import { loadManagerSettings } from '../settings.js';
 import { stateFiles } from '../state-files.js';
 
@@ -15,7 +15,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .addOption(
       new Option('-n, --lines <count>', 'how many of the last lines to print')
         .default(50)
-        .argParser((v) => parsePositiveInt(v, 0)),
+        .argParser(parseCount),
     )
     .option('-f, --follow', 'keep printing new lines as they are written (follows rotation); Ctrl+C ends')
     .option('--raw', 'print the JSON log lines exactly as written')

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { DEFAULT_ROTATION, type RotationOptions } from '../log-rotation.js';
 import { acquireManagerLock } from '../manager-lock.js';
-import { parsePositiveInt, parseSeconds } from '../parse.js';
+import { parseCount, parsePositiveInt, parseSeconds } from '../parse.js';
 import { AlreadyRunningError, type StartedServer, startDetached, stopManaged } from '../server-manager.js';
 import { loadManagerSettings, type ManagerSettings } from '../settings.js';
 import { createSpinner } from '../spinner.js';
@@ -29,7 +29,7 @@ function addStartOptions(command: Command): Command {
     .addOption(
       new Option('--log-keep <count>', 'rotated log files to keep')
         .default(DEFAULT_ROTATION.keep)
-        .argParser((v) => parsePositiveInt(v, 0)),
+        .argParser(parseCount),
     );
 }
 
