@@ -1,7 +1,18 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { destroySandbox, ensureBuilt, MAIN, makeSandbox, type Sandbox, spotipi } from './helpers.js';
+import {
+  destroySandbox,
+  ensureBuilt,
+  freePort,
+  MAIN,
+  makeSandbox,
+  type Sandbox,
+  spotipi,
+  waitFor,
+} from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -146,5 +157,44 @@ describe('spotipi install-service', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists; use --force');
     expect((await spotipi(box, ['install-service', '--force'])).code).toBe(0);
+  });
+});
+
+describe('spotipi emulator', () => {
+  it('serves the Spotify emulator on the given port, prints the demo credentials, and exits 0 on SIGTERM', async () => {
+    sandbox = await makeSandbox();
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN, 'emulator', '--port', String(port)], {
+      cwd: sandbox.dir,
+      env: sandbox.env,
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitFor(() => out.includes('SPOTIFY_REFRESH_TOKEN='), 20_000);
+      expect(out).toContain(`Spotify emulator listening on http://127.0.0.1:${port}`);
+      const me = await fetch(`http://127.0.0.1:${port}/v1/me`);
+      expect(me.status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('exits 1 with the reason when its port is taken', async () => {
+    sandbox = await makeSandbox();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = await spotipi(sandbox, ['emulator', '--port', String(port)]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
   });
 });
