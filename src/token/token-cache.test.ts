@@ -136,7 +136,7 @@ describe('TokenCache refresh ahead', () => {
   });
 
   it('fails no caller while the token is valid, and backs off between failing background refreshes', async () => {
-    const { cache, issuer, clock } = setup();
+    const { cache, issuer, clock, logger } = setup();
     const first = await cache.getAccessToken();
     issuer.alwaysFail = new RetryableRefreshError('503 from accounts');
     await clock.advance(55 * MIN);
@@ -155,6 +155,11 @@ describe('TokenCache refresh ahead', () => {
     expect(issuer.calls).toBeLessThan(60);
     expect(s.last_error).toContain('503 from accounts');
     expect(s.state).toBe('valid');
+    // Logged at warn on failed refreshes 1, 2, 4, 8, ... only (each refresh made 3 attempts).
+    const failedRefreshes = (issuer.calls - 1) / 3;
+    const warned = logger.find('warn', 'refresh-ahead failed').length;
+    expect(warned).toBeGreaterThanOrEqual(1);
+    expect(warned).toBe(Math.floor(Math.log2(failedRefreshes)) + 1);
   });
 
   it('makes a caller wait for a refresh once the safety margin is reached', async () => {

@@ -263,6 +263,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** Next background refresh not before this (pause after failed refresh-aheads). */
   private nextAheadMono = 0;
   private aheadFailures = 0;
+  /** Failed refreshes since the last success (thins out repeated log lines). */
+  private failureStreak = 0;
   private storeTrouble: string | undefined;
   private loaded = false;
   private loading: Promise<void> | undefined;
@@ -558,6 +560,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       const token = await this.obtain();
       this.lastRefreshFailed = false;
       this.aheadFailures = 0;
+      this.failureStreak = 0;
       this.nextAheadMono = 0;
       return token;
     } catch (err) {
@@ -607,8 +610,17 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     } else if (!stillUsable) {
       this.lastRefreshFailed = true;
     }
-    const fields = { cache: this.name, err: message, attempts, background: stillUsable };
-    if (stillUsable && this.aheadFailures > 1) this.logger.debug(fields, 'refresh-ahead failed again');
+    this.failureStreak++;
+    const fields = {
+      cache: this.name,
+      err: message,
+      attempts,
+      background: stillUsable,
+      consecutive_failures: this.failureStreak,
+    };
+    // An outage should not flood the log: full level on failures 1, 2, 4, 8, ... of a streak.
+    const loud = (this.failureStreak & (this.failureStreak - 1)) === 0;
+    if (!loud) this.logger.debug(fields, 'token refresh failed again');
     else if (stillUsable) this.logger.warn(fields, 'refresh-ahead failed; still serving the current token');
     else this.logger.error(fields, 'token refresh failed; no usable token');
     this.emitSafely('refresh_failed', {
