@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { registerEmulator } from './commands/emulator.js';
 import { registerImportConfig } from './commands/import-config.js';
 import { registerInstallService } from './commands/install-service.js';
+import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
 import { registerServe } from './commands/serve.js';
 import { registerStart } from './commands/start.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerToken(program, ctx);
   registerInstallService(program, ctx);
+  registerLogin(program, ctx);
   registerEmulator(program, ctx);
   registerImportConfig(program, ctx);
   return program;

@@ -49,7 +49,18 @@ describe('spotipi start, status, logs, stop', () => {
     expect(status.stdout).toContain(`URL: http://127.0.0.1:${sandbox.port}`);
     expect(status.stdout).toContain('Mode: DEMO');
     expect(status.stdout).toMatch(/Token: /);
-    expect(status.stdout).toMatch(/Next alarm: /);
+    expect(status.stdout).toContain('Next alarm: none scheduled');
+
+    const created = await fetch(`http://127.0.0.1:${sandbox.port}/api/alarms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'Work', time: '06:30', timezone: 'Europe/Berlin', context_uri: 'liked' }),
+    });
+    expect(created.status).toBe(201);
+    const withAlarm = await spotipi(sandbox, ['status']);
+    expect(withAlarm.stdout).toMatch(
+      /Next alarm: \d{4}-\d\d-\d\d 06:30, in (\d+h \d+m|\d+m \d+s|\d+s) \(Work\)/,
+    );
 
     const json = await spotipi(sandbox, ['status', '--json']);
     expect(json.code).toBe(0);
