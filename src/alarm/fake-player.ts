@@ -49,6 +49,11 @@ export class FakePlayer implements AlarmPlayer {
     this.failures.set(method, list);
   }
 
+  /** Drops every queued failure (Spotify is healthy again). */
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
   /** Calls of one method, in order. */
   callsOf(method: keyof AlarmPlayer): PlayerCall[] {
     return this.calls.filter((c) => c.method === method);

@@ -207,6 +207,21 @@ describe('AlarmScheduler: restarts and missed alarms', () => {
     expect(v.next_fire_at).toBe('2026-01-06T07:30:00+01:00');
   });
 
+  it('fires again after a restart that interrupted an alarm while it was starting', async () => {
+    let s = await startScheduler({ retryForMs: 5 * MIN });
+    await s.create({ ...base, time: '07:01', days: ['mon'] });
+    player.failNext('getDevices', new FakeSpotifyError('Service unavailable', 503), 1_000);
+    await clock.advance(MIN + 5_000);
+    expect(player.callsOf('play')).toHaveLength(0);
+    s = await restart(s, { retryForMs: 5 * MIN });
+    // Spotify is back by the time the server is.
+    player.clearFailures();
+    await clock.advance(1_000);
+    await s.idle();
+    expect(player.callsOf('play')).toHaveLength(1);
+    expect(logger.find('alarm was starting when the server stopped')).toHaveLength(1);
+  });
+
   it('moves an unreadable alarms file aside and starts empty', async () => {
     await writeFile(join(dir, ALARMS_FILE), '{ not json');
     const s = await startScheduler();
