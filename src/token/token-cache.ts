@@ -361,6 +361,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     this.gateError = undefined;
     this.nextAheadMono = 0;
     this.aheadFailures = 0;
+    this.failureStreak = 0;
     if (this.current !== undefined) {
       this.remember(this.current.token);
       this.current = undefined;
