@@ -151,7 +151,7 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   }
   const field = issue.path.length > 0 ? String(issue.path[0]) : undefined;
   if (issue.code === 'invalid_type' && issue.path.length === 0) {
-    throw new ValidationError('body must be a JSON object');
+    throw new ValidationError('body must be a JSON object', 'body');
   }
   if (issue.code === 'invalid_type' && field !== undefined) {
     const missing = (value as Record<string, unknown>)[field] === undefined;

@@ -53,6 +53,20 @@ describe('nextFireTime', () => {
     expect(iso(after)).toBe('2026-10-26T01:30:00.000Z');
   });
 
+  it('never fires the second pass of a repeated time, even when asked from between the two', () => {
+    // 00:45Z is 02:45 CEST, after the first 02:30 and before the second (01:30Z).
+    expect(iso(nextFireTime(berlin('02:30'), Date.UTC(2026, 9, 25, 0, 45)))).toBe('2026-10-26T01:30:00.000Z');
+  });
+
+  it('corrects the gap for a weekday-only alarm on the spring-forward Sunday', () => {
+    expect(iso(nextFireTime(berlin('02:30', ['sun']), Date.UTC(2026, 2, 27, 0, 0)))).toBe(
+      '2026-03-29T01:00:00.000Z',
+    );
+    expect(iso(nextFireTime(berlin('02:00', ['sun']), Date.UTC(2026, 2, 27, 0, 0)))).toBe(
+      '2026-03-29T01:00:00.000Z',
+    );
+  });
+
   it('honours other zones, including a negative offset', () => {
     const r = { time: '06:00', days: [] as Day[], timezone: 'America/New_York' };
     const fire = nextFireTime(r, Date.UTC(2026, 6, 1, 0, 0));

@@ -206,6 +206,17 @@ describe('alarm routes', () => {
     expect(huge.json().error).toMatchObject({ status: 413, field: 'body' });
   });
 
+  it('rejects a plain-text body with 400 naming the body', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/alarms',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'time=07:30',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({ status: 400, message: 'body must be a JSON object', field: 'body' });
+  });
+
   it('changes nothing when a request is rejected', async () => {
     await post('/api/alarms', { ...valid, volume: 120 });
     expect((await app.inject({ url: '/api/alarms' })).json().alarms).toEqual([]);
