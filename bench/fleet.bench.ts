@@ -102,16 +102,35 @@ function summary(rows: Row[]): string {
   const unshared = rows.filter((r) => r.mode === 'unshared (memory)');
   const range = (rs: Row[]) => {
     const v = rs.map((r) => r.perWindow);
-    return `${Math.min(...v)}–${Math.max(...v)}`;
+    const [lo, hi] = [Math.min(...v), Math.max(...v)];
+    return lo === hi ? `${lo}` : `${lo}–${hi}`;
   };
   const failed = rows.reduce((n, r) => n + r.failed, 0);
   const rejected = rows.reduce((n, r) => n + r.apiRejected, 0);
   return (
-    `Shared, the fleet made ${range(shared)} token requests per window for ${shared.map((r) => r.processes).join('/')} ` +
-    `processes (one process takes the Redis lock, the others adopt its token through pub/sub); unshared, ` +
+    `Token requests per window, shared: ${range(shared)} with ${shared.map((r) => r.processes).join('/')} processes ` +
+    `(one process takes the Redis lock, the others adopt its token through pub/sub); unshared: ` +
     `${unshared.map((r) => `${r.processes} → ${r.perWindow}`).join(', ')}: every process refreshes on its own. ` +
     `Failed getAccessToken calls over all runs: ${failed}; tokens the emulator refused: ${rejected}.`
   );
+}
+
+/**
+ * Replaces the Fleet `## ` section of a Markdown document (up to the next `## ` heading), or adds
+ * it before "How to reproduce" (or at the end); every other section stays as it is.
+ */
+function replaceSection(doc: string, section: string): string {
+  const parts = doc.split(/^(?=## )/m);
+  const heading = section.split('\n')[0]!;
+  const at = parts.findIndex((p) => p.startsWith(heading));
+  const block = `${section.trim()}\n\n`;
+  if (at >= 0) parts[at] = block;
+  else {
+    const reproduce = parts.findIndex((p) => p.startsWith('## How to reproduce'));
+    if (reproduce >= 0) parts.splice(reproduce, 0, block);
+    else parts.push(`${parts.length > 0 ? '\n' : ''}${block}`);
+  }
+  return `${parts.join('').trimEnd()}\n`;
 }
 
 async function main(): Promise<void> {
@@ -149,16 +168,7 @@ ${summary(rows)}
     } catch {
       text = '# Benchmarks\n';
     }
-    const start = '<!-- fleet:start -->';
-    const end = '<!-- fleet:end -->';
-    const block = `${start}\n${section}${end}`;
-    const a = text.indexOf(start);
-    const b = text.indexOf(end);
-    text =
-      a >= 0 && b > a
-        ? text.slice(0, a) + block + text.slice(b + end.length)
-        : `${text.trimEnd()}\n\n${block}\n`;
-    writeFileSync(file, text);
+    writeFileSync(file, replaceSection(text, section));
     process.stderr.write(`wrote the Fleet section of ${file}\n`);
   }
 }
