@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
-import { startEmulator } from '../emulator/index.js';
-import type { RunningEmulator } from '../emulator/types.js';
+import type { EmulatorOptions, RunningEmulator } from '../emulator/types.js';
 import { AccountsClient } from '../spotify/accounts-client.js';
 import { SpotifyWebApi } from '../spotify/web-api-client.js';
 import { systemClock } from '../token/clock.js';
@@ -56,7 +55,7 @@ export interface StartOptions {
   /** Called before close() tears the rest down (stop schedulers). */
   onClose?: () => Promise<void> | void;
   /** Options for the demo emulator (tests shorten token lifetimes). */
-  emulator?: Parameters<typeof startEmulator>[0];
+  emulator?: EmulatorOptions;
 }
 
 /** What the server built, for wiring plugins (the alarm scheduler needs the Spotify client and cache). */
@@ -100,6 +99,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     let clientSecret = config.spotify.clientSecret;
     let seedRefreshToken = config.spotify.refreshToken;
     if (config.mode === 'demo') {
+      // Loaded only in demo mode.
+      const { startEmulator } = await import('../emulator/server.js');
       emulator = await startEmulator({ port: 0, host: '127.0.0.1', ...options.emulator });
       const running = emulator;
       cleanups.push(() => running.close());
@@ -115,10 +116,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     const store =
       options.store ??
-      chooseTokenStore(config, {
+      (await chooseTokenStore(config, {
         clientId,
         logger: logger.child({ module: 'token-store' }),
-      });
+      }));
     cleanups.push(() => store.close?.());
 
     const accounts = new AccountsClient({

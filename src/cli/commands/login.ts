@@ -56,7 +56,7 @@ export async function login(ctx: CliContext, flags: LoginFlags, io: LoginIo = {}
 
 async function loginOffline(ctx: CliContext, config: Config, io: LoginIo): Promise<void> {
   const logger = createLogger('warn');
-  const store = chooseTokenStore(config, { clientId: config.spotify.clientId ?? '', logger });
+  const store = await chooseTokenStore(config, { clientId: config.spotify.clientId ?? '', logger });
   try {
     const accounts = new AccountsClient({
       baseUrl: config.spotify.accountsUrl,
