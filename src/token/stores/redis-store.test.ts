@@ -33,6 +33,14 @@ let redis: RedisServerHandle;
 let raw: Redis;
 const stores: RedisStore[] = [];
 
+/** Waits until `count` connections subscribe to `channel`. */
+async function subscribers(channel: string, count: number): Promise<void> {
+  await waitFor(async () => {
+    const reply = (await raw.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(reply[1]) >= count;
+  }, `${count} subscriber(s) on the change channel`);
+}
+
 function store(overrides: Partial<RedisStoreOptions> & { clientId: string }): RedisStore {
   const s = new RedisStore({ url: redis.url, retryMaxDelayMs: 100, ...overrides });
   stores.push(s);
@@ -157,7 +165,7 @@ describe('RedisStore', () => {
     const writer = store({ clientId });
     await writer.save(record);
     const waiting = waiter.waitForChange(record.accessToken, 60_000);
-    await new Promise((r) => setTimeout(r, 100)); // let the waiter subscribe
+    await subscribers(waiter.channel, 1);
     await writer.save({ ...record, accessToken: 'access-token-NEW' });
     const seen = await waiting;
     expect(seen?.accessToken).toBe('access-token-NEW');
@@ -187,7 +195,7 @@ describe('RedisStore', () => {
       infoSeenByA.push(info);
     });
     const unsubscribe = b.onChange((r) => seenByB.push(r));
-    await new Promise((r) => setTimeout(r, 100)); // subscriptions established
+    await subscribers(a.channel, 2);
     await a.save(record);
     await waitFor(() => seenByB.length === 1, 'b to hear about the save');
     expect(seenByB[0]).toEqual(record);
@@ -346,7 +354,7 @@ describe('RedisStore while Redis comes and goes', () => {
     const a = store({ clientId, pollIntervalMs: 120_000 });
     await a.save(record);
     const waiting = a.waitForChange(record.accessToken, 120_000);
-    await new Promise((r) => setTimeout(r, 50));
+    await subscribers(a.channel, 1);
     await a.close();
     expect(await waiting).toBeUndefined();
     await expect(a.load()).rejects.toThrow(/closed/);

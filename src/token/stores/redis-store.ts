@@ -370,7 +370,13 @@ export class RedisStore implements TokenStore {
       const wake = () => pause.abort();
       this.wakers.add(wake);
       try {
-        const record = await this.load();
+        let record: TokenRecord | undefined;
+        try {
+          record = await this.load();
+        } catch (err) {
+          if (this.closed) return undefined;
+          throw err;
+        }
         if (record?.accessToken !== undefined && record.accessToken !== current) return record;
         const remaining = deadline - this.clock.monotonic();
         if (remaining <= 0 || this.closed) return undefined;
