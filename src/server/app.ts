@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installAccessControl, installCrossSiteGuard } from './access.js';
 import type { AppDeps } from './deps.js';
 import { handleError, notFound } from './errors.js';
+import { QuietLogController } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
 import { demoArtRoutes, rewriteEmulatorUrls } from './routes/demo-art.js';
 import { healthRoutes } from './routes/health.js';
@@ -22,6 +23,7 @@ const BODY_LIMIT = 64 * 1024;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new QuietLogController(),
     bodyLimit: BODY_LIMIT,
     // Fastify's own 4xx on bad framing still goes through handleError.
     return503OnClosing: true,

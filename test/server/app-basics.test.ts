@@ -143,6 +143,20 @@ describe('metrics', () => {
   });
 });
 
+describe('request logging', () => {
+  it('logs successful requests only at debug, and failed ones with one info line', async () => {
+    const t = await start({ env: { LOG_LEVEL: 'info' } });
+    await fetch(`${t.url}/healthz`);
+    await fetch(`${t.url}/nope?token=hidden`);
+    const requestLines = t.logs
+      .parsed()
+      .filter((l) => String(l.msg).startsWith('request') || l.msg === 'incoming request');
+    expect(requestLines).toHaveLength(1);
+    expect(requestLines[0]).toMatchObject({ msg: 'request completed', res: { statusCode: 404 } });
+    expect(JSON.stringify(requestLines[0])).not.toContain('hidden');
+  });
+});
+
 describe('errors and static page', () => {
   it('answers an unknown route with the JSON error shape', async () => {
     const t = await start();
