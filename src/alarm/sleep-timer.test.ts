@@ -98,6 +98,20 @@ describe('SleepTimer', () => {
     expect(t.status().active).toBe(false);
   });
 
+  it('restores the volume from before the fade even when a restart interrupted the fade', async () => {
+    let t = await startTimer();
+    await t.begin({ minutes: 1, context_uri: 'spotify:playlist:abc', volume: 50, fade_out_seconds: 20 });
+    await clock.advance(MIN + 10_500);
+    expect(player.volumeOf('dev-bed')).toBeLessThan(50);
+    await t.close();
+    open.splice(0);
+    t = await startTimer();
+    await clock.advance(30_000);
+    expect(player.playing).toBe(false);
+    expect(player.volumeOf('dev-bed')).toBe(50);
+    expect(t.status().last?.result).toBe('completed');
+  });
+
   it('does not touch playback for a timer that ran out long before a restart', async () => {
     let t = await startTimer();
     await t.begin({ minutes: 5, context_uri: 'spotify:playlist:abc' });

@@ -49,6 +49,8 @@ const timerSchema = z.object({
   deviceId: z.string().nullable(),
   deviceName: z.string().nullable(),
   contextUri: z.string().nullable(),
+  /** Volume before the fade-out began; saved so a restart mid-fade still restores it. */
+  restoreVolume: z.number().optional(),
 });
 type Timer = z.infer<typeof timerSchema>;
 
@@ -332,14 +334,22 @@ export class SleepTimer extends EventEmitter {
     if (!state?.is_playing || !device?.id) {
       return { result: 'completed', at: this.clock.now(), reason: 'nothing was playing' };
     }
-    const restore = typeof device.volume_percent === 'number' ? device.volume_percent : undefined;
+    const current = typeof device.volume_percent === 'number' ? device.volume_percent : undefined;
+    const restore = timer.restoreVolume ?? current;
+    if (restore !== undefined && timer.restoreVolume === undefined) {
+      this.doc = { ...this.doc, timer: { ...timer, restoreVolume: restore } };
+      // Not awaited: the fade must not wait on the disk; saves are serialised.
+      this.save().catch((err) =>
+        this.log.warn({ err: describeError(err) }, 'could not save the sleep timer'),
+      );
+    }
     let paused = false;
-    if (timer.fadeOutSeconds > 0 && restore !== undefined && restore > 0) {
+    if (timer.fadeOutSeconds > 0 && current !== undefined && current > 0) {
       const outcome = await rampVolume(player, {
         clock: this.clock,
         logger: this.log,
         deviceId: device.id,
-        from: restore,
+        from: current,
         to: 0,
         durationMs: timer.fadeOutSeconds * 1000,
         stepMs: this.opts.fadeStepMs ?? 3_000,
