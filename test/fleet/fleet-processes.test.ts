@@ -11,7 +11,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
 import { fingerprint } from '../../src/token/fingerprint.js';
 import { type RedisServerHandle, startRedisServer, waitFor } from '../helpers/redis-server.js';
-import { type FleetWorker, startFleet, workerDefaults } from './fleet-harness.js';
+import { type FleetWorker, startFleet, startWorker, workerDefaults } from './fleet-harness.js';
 import type { WorkerConfig, WorkerEvent, WorkerStats } from './fleet-worker.js';
 
 // Real processes (node + tsx), each a TokenCache + RedisStore + AccountsClient, against one
@@ -79,14 +79,22 @@ describe(`a fleet of ${FLEET_SIZE} processes sharing one Redis`, () => {
     // 4 s tokens, refreshed 1 s ahead: a new window every 3 s.
     const windowMs = 3000;
     const encryptionKey = randomBytes(32).toString('base64');
-    const workers = await launch(
-      FLEET_SIZE,
-      baseConfig(emulator, redis, { refreshAheadMs: 1000, encryptionKey }),
-    );
+    const config = baseConfig(emulator, redis, { refreshAheadMs: 1000, encryptionKey });
+    const workers = await launch(FLEET_SIZE, config);
     const startedAt = Date.now();
-    await delay(windowMs * 4);
+    await delay(windowMs * 2);
+    // A late joiner configured with the original refresh token, which rotation has revoked by now:
+    // it must take the fleet's current one from Redis.
+    expect(emulator.validRefreshTokens()).not.toContain(DEMO_REFRESH_TOKEN);
+    const late = await startWorker({ ...config, name: 'late-joiner' });
+    workers.push(late);
+    cleanups.push(async () => {
+      await late.stop().catch(() => {});
+    });
+    await delay(windowMs * 2);
     const all = await Promise.all(workers.map((w) => w.stop()));
     const elapsed = Date.now() - startedAt;
+    expect(late.stats()?.calls).toBeGreaterThan(100);
 
     expectNoFailures(all);
     const stats = emulator.stats();
