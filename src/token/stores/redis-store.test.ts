@@ -349,6 +349,28 @@ describe('RedisStore while Redis comes and goes', () => {
     }
   });
 
+  it('reports degraded while Redis hangs (commands time out) and ok with the first answer after', async () => {
+    const clientId = randomUUID();
+    const logger = recordingLogger();
+    const a = store({ clientId, logger, commandTimeoutMs: 150 });
+    await a.save(record);
+    const control = new Redis(redis.url);
+    try {
+      await control.client('PAUSE', 1000, 'ALL');
+      await expect(a.load()).rejects.toThrow(/timed out/i);
+      expect(a.health().state).toBe('degraded');
+      await waitFor(
+        async () => (await a.load().catch(() => undefined))?.accessToken,
+        'Redis to answer again',
+      );
+      expect(a.health()).toEqual({ state: 'ok' });
+      expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+      expect(logger.lines.filter((l) => l.level === 'info')).toHaveLength(1);
+    } finally {
+      control.disconnect();
+    }
+  });
+
   it('releases waiters and connections on close', async () => {
     const clientId = randomUUID();
     const a = store({ clientId, pollIntervalMs: 120_000 });

@@ -238,7 +238,10 @@ export class RedisStore implements TokenStore {
   private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
     await this.ready();
     try {
-      return await fn();
+      const result = await fn();
+      // A slow spell (commands timing out on a live connection) ends with the first answer.
+      if (this.healthState.state === 'degraded' && this.client.status === 'ready') this.onReady();
+      return result;
     } catch (err) {
       const message = describe(err);
       if (this.client.status !== 'ready' || /timed out/i.test(message)) this.markDegraded(message);
