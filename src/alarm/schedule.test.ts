@@ -58,6 +58,14 @@ describe('nextFireTime', () => {
     expect(iso(nextFireTime(berlin('02:30'), Date.UTC(2026, 9, 25, 0, 45)))).toBe('2026-10-26T01:30:00.000Z');
   });
 
+  it('fires a time repeated by a 30-minute fall-back once, at its first pass (Lord Howe)', () => {
+    // 2026-04-05 02:00 +11:00 -> 01:30 +10:30: 01:30 happens at 14:30Z and again at 15:00Z.
+    const r = { time: '01:30', days: [] as Day[], timezone: 'Australia/Lord_Howe' };
+    const fire = nextFireTime(r, Date.UTC(2026, 3, 4, 12, 0));
+    expect(iso(fire)).toBe('2026-04-04T14:30:00.000Z');
+    expect(iso(nextFireTime(r, fire!))).toBe('2026-04-05T15:00:00.000Z');
+  });
+
   it('corrects the gap for a weekday-only alarm on the spring-forward Sunday', () => {
     expect(iso(nextFireTime(berlin('02:30', ['sun']), Date.UTC(2026, 2, 27, 0, 0)))).toBe(
       '2026-03-29T01:00:00.000Z',

@@ -89,8 +89,8 @@ export function cronPattern(r: Recurrence): string {
 /**
  * The first fire time strictly after `afterMs` (epoch ms), or undefined if none within a year.
  *
- * Croner does the calendar work. Its DST behaviour is kept for a repeated (fall-back) time —
- * it fires at the first occurrence only — but a nonexistent (spring-forward) time comes back
+ * Croner does the calendar work; two DST cases are normalised here. A repeated (fall-back) time
+ * fires at its first pass only (croner picks the second for some zones). A nonexistent (spring-forward) time comes back
  * shifted by the gap's length (02:30 -> 03:30); the product rule is "the first valid minute
  * after it", which is the end of the gap (03:00), so that case is corrected here.
  */
@@ -98,15 +98,32 @@ export function nextFireTime(r: Recurrence, afterMs: number): number | undefined
   const cron = new Cron(cronPattern(r), { timezone: r.timezone, paused: true });
   let from = afterMs;
   // A gap correction can move the answer to at or before `afterMs`; then look further.
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 4; i++) {
     const next = cron.nextRun(new Date(from));
     if (!next) return undefined;
     const at = next.getTime();
     const fire = correctGap(r, at);
-    if (fire > afterMs) return fire;
+    const first = firstPass(r.timezone, fire);
+    if (first !== fire) {
+      // Croner answers the second pass of a repeated time for some shifts (30-min Lord Howe):
+      // fire at the first pass if it is still ahead, never at the second.
+      if (first > afterMs) return first;
+    } else if (fire > afterMs) {
+      return fire;
+    }
     from = at;
   }
   return undefined;
+}
+
+/** For the second pass of a wall time repeated by a fall-back, the instant of its first pass; else `at`. */
+function firstPass(tz: string, at: number): number {
+  const delta = zonedParts(at - 3 * 3_600_000, tz).offsetMinutes - zonedParts(at, tz).offsetMinutes;
+  if (delta <= 0) return at;
+  const candidate = at - delta * 60_000;
+  const a = zonedParts(at, tz);
+  const b = zonedParts(candidate, tz);
+  return a.hour === b.hour && a.minute === b.minute ? candidate : at;
 }
 
 function correctGap(r: Recurrence, at: number): number {
