@@ -31,7 +31,13 @@ export class RefreshTimeoutError extends RetryableRefreshError {
 /** No usable token could be obtained; every waiter of that refresh gets this same instance. */
 export class TokenUnavailableError extends TokenError {
   override name = 'TokenUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * Set when the token endpoint asked to wait (a 429's Retry-After longer than the cache waits
+   * itself): no refresh is attempted for this long, so a server can answer 503 + Retry-After.
+   */
+  readonly retryAfterMs?: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }

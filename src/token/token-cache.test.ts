@@ -236,12 +236,17 @@ describe('TokenCache failures', () => {
   it('fails fast without asking the issuer while a Retry-After longer than maxRetryAfterMs runs', async () => {
     const { cache, issuer, clock } = setup({ maxRetryAfterMs: 30_000 });
     issuer.faults = [new RetryableRefreshError('429', 120_000)];
-    const first = await cache.getAccessToken().catch((e: unknown) => e);
+    const first = (await cache.getAccessToken().catch((e: unknown) => e)) as TokenUnavailableError;
     expect(first).toBeInstanceOf(TokenUnavailableError);
+    expect(first.retryAfterMs).toBe(120_000);
+    expect(first.cause).toBeInstanceOf(RetryableRefreshError);
     expect(issuer.calls).toBe(1);
     await clock.advance(60_000);
-    const second = await cache.getAccessToken().catch((e: unknown) => e);
-    expect(second).toBe(first);
+    const second = (await cache.getAccessToken().catch((e: unknown) => e)) as TokenUnavailableError;
+    expect(second).toBeInstanceOf(TokenUnavailableError);
+    expect(second.message).toBe(first.message);
+    expect(second.retryAfterMs).toBe(60_000);
+    await expect(cache.forceRefresh()).rejects.toMatchObject({ retryAfterMs: 60_000 });
     expect(issuer.calls).toBe(1);
     await clock.advance(60_000);
     const token = await cache.getAccessToken();

@@ -540,7 +540,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** The error that stops a refresh from starting now, if any. */
   private blockedError(now: number): Error | undefined {
     if (this.reauthError !== undefined) return this.reauthError;
-    if (now < this.notBeforeMono) return this.gateError;
+    if (now < this.notBeforeMono && this.gateError !== undefined) {
+      // Same message and cause, with the time still to wait.
+      return new TokenUnavailableError(this.gateError.message, {
+        cause: this.gateError.cause,
+        retryAfterMs: this.notBeforeMono - now,
+      });
+    }
     return undefined;
   }
 
@@ -596,14 +602,18 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       return cause;
     }
     const message = this.redact(describe(cause));
+    const gated = now < this.notBeforeMono;
     const error =
       cause instanceof TokenUnavailableError
         ? cause
         : new TokenUnavailableError(
             `could not refresh the access token after ${attempts} attempt(s): ${message}`,
-            { cause },
+            {
+              cause,
+              ...(gated ? { retryAfterMs: this.notBeforeMono - now } : {}),
+            },
           );
-    if (now < this.notBeforeMono) this.gateError = error;
+    if (gated) this.gateError = error;
     if (mode === 'background') {
       this.aheadFailures++;
       const pause = Math.min(this.backoffMaxMs * 4, this.backoffBaseMs * 2 ** (this.aheadFailures + 1));
