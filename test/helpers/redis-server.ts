@@ -74,6 +74,10 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
+    let spawnError: Error | undefined;
+    proc.once('error', (err) => {
+      spawnError = err;
+    });
     proc.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
@@ -82,6 +86,11 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
     });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
+      if (spawnError) {
+        throw new Error(
+          `cannot run redis-server (${spawnError.message}); install it: apt-get install redis-server`,
+        );
+      }
       if (proc.exitCode !== null) throw new Error(`redis-server exited early:\n${output}`);
       if (output.includes('Ready to accept connections') && (await canConnect(port))) return;
       await new Promise((r) => setTimeout(r, 20));
