@@ -17,7 +17,7 @@ export class LogSink extends Writable {
   }
 }
 
-/** A real server (demo mode: its embedded emulator behind it) on a shared virtual clock. */
+/** A real server (demo mode: its embedded emulator behind it) on a shared virtual clock (unused with realClock). */
 export interface Harness {
   server: RunningServer;
   emulator: RunningEmulator;
@@ -32,14 +32,16 @@ export interface Harness {
 /**
  * Starts the server in demo mode with `env` on a ManualClock that a pump moves at real speed, so
  * timeouts, backoffs and Retry-After waits behave as in production while a test can still jump
- * ahead (`clock.advance`) to the refresh-ahead window or past expiry in an instant.
+ * ahead (`clock.advance`) to the refresh-ahead window or past expiry in an instant. With
+ * `realClock`, server and emulator run on the system clock instead.
  */
 export async function startHarness(
   env: Record<string, string> = {},
   emulator: EmulatorOptions = {},
-  options: { pump?: boolean } = {},
+  options: { pump?: boolean; realClock?: boolean } = {},
 ): Promise<Harness> {
   const clock = new ManualClock(Date.now(), 1_000);
+  const realClock = options.realClock ?? false;
   const stateDir = mkdtempSync(join(tmpdir(), 'spotipi-reliability-'));
   const config = loadConfig({
     env: { SPOTIPI_STATE_DIR: stateDir, PORT: '0', LOG_LEVEL: 'debug', ...env },
@@ -47,12 +49,17 @@ export async function startHarness(
   });
   const logs = new LogSink();
   const server = await startServer(config, {
-    logger: createLogger('debug', logs),
-    clock,
+    logger: createLogger(config.logLevel, logs),
+    ...(realClock ? {} : { clock }),
     webRoot: mkdtempSync(join(tmpdir(), 'spotipi-web-')),
-    emulator: { clock, tokenLifetimeSec: 3600, initialPlayback: 'playing', ...emulator },
+    emulator: {
+      ...(realClock ? {} : { clock }),
+      tokenLifetimeSec: 3600,
+      initialPlayback: 'playing',
+      ...emulator,
+    },
   });
-  let pumping = options.pump ?? true;
+  let pumping = !realClock && (options.pump ?? true);
   const pump = (async () => {
     let last = performance.now();
     while (pumping) {
