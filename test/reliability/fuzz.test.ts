@@ -14,7 +14,7 @@ interface Route {
 }
 
 /** Reads every route from Fastify's route tree (`printRoutes({ commonPrefix: false })`). */
-export function routesOf(app: FastifyInstance): Route[] {
+function routesOf(app: FastifyInstance): Route[] {
   const routes: Route[] = [];
   const stack: string[] = [];
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
