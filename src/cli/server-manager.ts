@@ -4,6 +4,7 @@ import type { CliContext } from './context.js';
 import { CliError } from './exit-codes.js';
 import { readLastLines } from './log-reader.js';
 import type { RotationOptions } from './log-rotation.js';
+import { SERVER_NODE_FLAGS } from './node-flags.js';
 import { CorruptPidFileError, type PidRecord, readPidFile, removePidFile, writePidFile } from './pid-file.js';
 import { readProcStat } from './proc.js';
 import { checkPidRecord, type PidStatus } from './process-identity.js';
@@ -109,6 +110,7 @@ export async function startDetached(
     child = spawn(
       ctx.execPath,
       [
+        ...SERVER_NODE_FLAGS,
         ctx.entry,
         '--log-file',
         files.logFile,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from './node-flags.js';
 
 /** Inputs of the systemd unit; all paths absolute. */
 export interface UnitOptions {
@@ -21,7 +22,7 @@ export function renderSystemdUnit(o: UnitOptions): string {
     `EnvironmentFile=-${quotePath(join(o.workingDir, '.env'))}`,
     `Environment=${quoteArg(`SPOTIPI_STATE_DIR=${o.stateDir}`)}`,
     'Environment=NODE_ENV=production',
-    `ExecStart=${quoteArg(o.nodePath)} ${quoteArg(o.entry)} serve`,
+    `ExecStart=${[o.nodePath, ...SERVER_NODE_FLAGS, o.entry].map(quoteArg).join(' ')} serve`,
     'Restart=on-failure',
     'RestartSec=5',
     `TimeoutStopSec=${o.stopTimeoutSec}`,

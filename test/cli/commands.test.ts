@@ -122,7 +122,7 @@ describe('spotipi install-service', () => {
     const out = await spotipi(sandbox, ['install-service', '--print']);
     expect(out.code).toBe(0);
     const unit = out.stdout;
-    expect(unit).toContain(`ExecStart=${process.execPath} ${MAIN} serve`);
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1 ${MAIN} serve`);
     expect(unit).toContain(`WorkingDirectory=${sandbox.dir}`);
     expect(unit).toContain(`EnvironmentFile=-${join(sandbox.dir, '.env')}`);
     expect(unit).toContain(`Environment=SPOTIPI_STATE_DIR=${sandbox.stateDir}`);
