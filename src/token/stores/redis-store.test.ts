@@ -211,6 +211,17 @@ describe('RedisStore', () => {
     expect(seenByA).toHaveLength(1);
   });
 
+  it('reads a key holding something else as empty, without calling it an outage', async () => {
+    const clientId = randomUUID();
+    const logger = recordingLogger();
+    const a = store({ clientId, logger });
+    await raw.set(a.key, 'not a hash');
+    expect(await a.load()).toBeUndefined();
+    await expect(a.save(record)).rejects.toThrow(/WRONGTYPE/);
+    expect(a.health()).toEqual({ state: 'ok' });
+    expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+  });
+
   it('encrypts the tokens at rest so the raw Redis value is not the token', async () => {
     const clientId = randomUUID();
     const key = randomBytes(32).toString('base64');

@@ -16,7 +16,7 @@
  * The hash of the access token is stored unencrypted (for compare-and-delete); it does not reveal it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { systemClock } from '../clock.js';
 import type { Clock, Logger, StoreHealth, StoreLock, TokenRecord, TokenStore } from '../types.js';
 import { FieldCipher, parseEncryptionKey } from './redis-crypto.js';
@@ -213,6 +213,7 @@ export class RedisStore implements TokenStore {
     if (this.client.status === 'ready') return;
     const starting = ['wait', 'connecting', 'connect'].includes(this.client.status);
     if (this.everReady || !starting || this.warned) {
+      this.markDegraded(`connection ${this.client.status}`);
       throw new Error(`redis token store unavailable (${this.client.status})`);
     }
     await new Promise<void>((resolve, reject) => {
@@ -244,7 +245,8 @@ export class RedisStore implements TokenStore {
       return result;
     } catch (err) {
       const message = describe(err);
-      if (this.client.status !== 'ready' || /timed out/i.test(message)) this.markDegraded(message);
+      // Anything but an error reply from Redis itself (a closed socket, a timeout) means unreachable.
+      if (!(err instanceof (ReplyError as ErrorConstructor))) this.markDegraded(message);
       throw new Error(`redis token store ${op} failed: ${message}`);
     }
   }
@@ -266,7 +268,18 @@ export class RedisStore implements TokenStore {
 
   /** Reads the shared record; undefined when absent or undecryptable (logged). Rejects while Redis is down. */
   async load(): Promise<TokenRecord | undefined> {
-    const fields: Fields = await this.run('load', () => this.client.hgetall(this.key));
+    let fields: Fields;
+    try {
+      fields = await this.run('load', () => this.client.hgetall(this.key));
+    } catch (err) {
+      // Something else lives at our key (a collision, a manual edit): unreadable, not an outage.
+      if (!/WRONGTYPE/.test(describe(err))) throw err;
+      this.logger.warn(
+        { store: 'redis', key: this.key },
+        'redis token key holds a non-hash value; treating it as empty',
+      );
+      return undefined;
+    }
     return this.decode(fields);
   }
 
