@@ -85,6 +85,8 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof TokenUnavailableError) {
     if (err.cause instanceof ReauthorizationRequiredError) return reauthorizationRequired();
     if (err.cause instanceof SpotifyConfigError) return configProblem(err.cause);
+    // The token endpoint said Retry-After: rate limited, not down.
+    if (err.retryAfterMs !== undefined) return rateLimited(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
     return spotifyUnavailable('no access token could be obtained');
   }
   if (err instanceof SpotifyRateLimitedError)

@@ -7,13 +7,6 @@ const TOKEN_FAULTS: {
   name: string;
   fault: FaultSpec;
   noToken: { status: number; retryAfter?: boolean; login?: boolean };
-  /**
-   * Known bug, reported to the lead: with no usable token, a token-endpoint 429 reaches the route as
-   * TokenUnavailableError (cause: RetryableRefreshError with retryAfterMs) and toHttpError() in
-   * src/server/errors.ts maps it to 502 without Retry-After. `it.fails` keeps the expectation
-   * visible; whoever fixes the mapping turns it back into `it`.
-   */
-  knownBug?: boolean;
 }[] = [
   {
     name: '500',
@@ -44,7 +37,6 @@ const TOKEN_FAULTS: {
     name: '429 with a long Retry-After',
     fault: { target: 'token', kind: 'rate_limit', retryAfterSec: 600, count: 1000 },
     noToken: { status: 503, retryAfter: true },
-    knownBug: true,
   },
   {
     name: 'invalid_grant',
@@ -112,40 +104,36 @@ describe('token endpoint faults while a valid token exists', () => {
 });
 
 describe('token endpoint faults with no valid token', () => {
-  for (const { name, fault, noToken, knownBug } of TOKEN_FAULTS) {
-    (knownBug ? it.fails : it)(
-      `${knownBug ? '(known bug) ' : ''}answers ${noToken.status}${noToken.retryAfter ? ' with Retry-After' : ''}${noToken.login ? ' with the login link' : ''} for ${name}, and recovers once the fault clears`,
-      async () => {
-        h = await startHarness(FAST_FAIL);
-        expect(await burst(h, 1)).toEqual([200]);
-        h.emulator.injectFault(fault);
-        await h.clock.advance(61 * 60_000); // past expiry
-        const responses = await Promise.all(Array.from({ length: 5 }, () => h!.get('/playback_status')));
-        for (const res of responses) {
-          expect(res.status).toBe(noToken.status);
-          const body = (await res.json()) as {
-            error: { status: number; message: string; login_url?: string };
-          };
-          expect(body.error.status).toBe(noToken.status);
-          expect(body.error.message.length).toBeGreaterThan(0);
-          if (noToken.retryAfter) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-          if (noToken.login) expect(body.error.login_url).toBe('/login');
-        }
-        h.emulator.clearFaults();
-        if (noToken.login) {
-          // A dead grant stays dead until the user logs in again; it is not retried behind their back.
-          expect((await h.get('/playback_status')).status).toBe(401);
-          const status = (await (await h.get('/api/token-cache/status')).json()) as { state: string };
-          expect(status.state).toBe('reauthorization_required');
-          return;
-        }
-        // A long Retry-After is respected before the next attempt.
-        if (fault.kind === 'rate_limit') await h.clock.advance(601_000);
-        const after = await h.get('/playback_status');
-        expect(after.status).toBe(200);
-      },
-      30_000,
-    );
+  for (const { name, fault, noToken } of TOKEN_FAULTS) {
+    it(`answers ${noToken.status}${noToken.retryAfter ? ' with Retry-After' : ''}${noToken.login ? ' with the login link' : ''} for ${name}, and recovers once the fault clears`, async () => {
+      h = await startHarness(FAST_FAIL);
+      expect(await burst(h, 1)).toEqual([200]);
+      h.emulator.injectFault(fault);
+      await h.clock.advance(61 * 60_000); // past expiry
+      const responses = await Promise.all(Array.from({ length: 5 }, () => h!.get('/playback_status')));
+      for (const res of responses) {
+        expect(res.status).toBe(noToken.status);
+        const body = (await res.json()) as {
+          error: { status: number; message: string; login_url?: string };
+        };
+        expect(body.error.status).toBe(noToken.status);
+        expect(body.error.message.length).toBeGreaterThan(0);
+        if (noToken.retryAfter) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        if (noToken.login) expect(body.error.login_url).toBe('/login');
+      }
+      h.emulator.clearFaults();
+      if (noToken.login) {
+        // A dead grant stays dead until the user logs in again; it is not retried behind their back.
+        expect((await h.get('/playback_status')).status).toBe(401);
+        const status = (await (await h.get('/api/token-cache/status')).json()) as { state: string };
+        expect(status.state).toBe('reauthorization_required');
+        return;
+      }
+      // A long Retry-After is respected before the next attempt.
+      if (fault.kind === 'rate_limit') await h.clock.advance(601_000);
+      const after = await h.get('/playback_status');
+      expect(after.status).toBe(200);
+    }, 30_000);
   }
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AlarmError, describeError } from '../../alarm/errors.js';
+import { toHttpError } from '../errors.js';
 
 /** Largest body the alarm and sleep routes accept; an alarm is a few hundred bytes. */
 export const ALARM_BODY_LIMIT = 16 * 1024;
@@ -19,8 +20,8 @@ export function sendError(
 
 /**
  * Error handler for the alarm and sleep plugins: the module's typed errors keep their status
- * and field; Fastify's framing errors (bad JSON, too large) get plain words; anything else is
- * a 500 whose details stay in the log.
+ * and field; Fastify's framing errors (bad JSON, too large) get plain words; Spotify errors map
+ * through the app's `toHttpError`; anything else is a 500 whose details stay in the log.
  */
 export function installAlarmErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -38,8 +39,15 @@ export function installAlarmErrorHandler(app: FastifyInstance): void {
     if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return sendError(reply, fe.statusCode, fe.message ?? 'bad request');
     }
-    request.log.error({ err: describeError(err) }, 'alarm route failed');
-    return sendError(reply, 500, 'internal error; the details are in the server log');
+    // Spotify and token failures (no device, login needed, rate limited, down) map like every route's.
+    const mapped = toHttpError(err);
+    if (mapped.status >= 500 && mapped.status !== 502) {
+      request.log.error({ err: describeError(err) }, 'alarm route failed');
+    }
+    if (mapped.extra.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(mapped.extra.retryAfterSeconds));
+    }
+    return reply.status(mapped.status).type('application/json').send(mapped.toBody());
   });
 }
 
