@@ -15,7 +15,14 @@ async function appThrowing(err: unknown) {
 
 describe('the alarm routes error handler', () => {
   it('answers a Spotify "no active device" with 409 and what to do, like every other route', async () => {
-    const app = await appThrowing(new NoActiveDeviceError('Player command failed: No active device found'));
+    const app = await appThrowing(
+      new NoActiveDeviceError(
+        'Player command failed: No active device found',
+        404,
+        'PUT /v1/me/player/play',
+        'NO_ACTIVE_DEVICE',
+      ),
+    );
     const res = await app.inject({ url: '/boom' });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.message).toMatch(/device/i);
@@ -23,7 +30,7 @@ describe('the alarm routes error handler', () => {
   });
 
   it('answers Spotify rate limiting with 503 and a Retry-After header', async () => {
-    const app = await appThrowing(new SpotifyRateLimitedError('rate limited', 42_000));
+    const app = await appThrowing(new SpotifyRateLimitedError('rate limited', 42_000, 'GET /v1/me/player'));
     const res = await app.inject({ url: '/boom' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('42');
