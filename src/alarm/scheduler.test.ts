@@ -321,6 +321,19 @@ describe('AlarmScheduler: snooze and stop', () => {
     expect(player.callsOf('play')).toHaveLength(1);
   });
 
+  it('disabling a snoozed alarm cancels the pending snooze', async () => {
+    const s = await startScheduler();
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'] });
+    await clock.advance(MIN);
+    await s.idle();
+    await s.snooze(a.id, 5);
+    const v = await s.update(a.id, { enabled: false });
+    expect(v.state).toBe('idle');
+    expect(s.next()).toBeNull();
+    await clock.advance(10 * MIN);
+    expect(player.callsOf('play')).toHaveLength(1);
+  });
+
   it('keeps a snooze across a restart', async () => {
     let s = await startScheduler();
     const a = await s.create({ ...base, time: '07:01', days: ['mon'] });
