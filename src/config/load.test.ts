@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     expect(config.access.password).toBeUndefined();
   });
 
+  it('reads the alarm snooze length and missed-alarm grace window, rejecting out-of-range values', () => {
+    const cwd = tempDir();
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({ snoozeMinutes: 9, alarmGraceMs: 600_000 });
+    const set = loadConfig({ env: { SPOTIPI_SNOOZE_MINUTES: '5', SPOTIPI_ALARM_GRACE_MINUTES: '30' }, cwd });
+    expect(set).toMatchObject({ snoozeMinutes: 5, alarmGraceMs: 1_800_000 });
+    const err = loadError(() => loadConfig({ env: { SPOTIPI_SNOOZE_MINUTES: '0' }, cwd }));
+    expect(err.message).toContain('SPOTIPI_SNOOZE_MINUTES');
+  });
+
   it('switches to Spotify mode when a client id is set and derives the redirect URI from PORT', () => {
     const config = loadConfig({ env: { SPOTIFY_CLIENT_ID: 'abc', PORT: '6000' }, cwd: tempDir() });
     expect(config.mode).toBe('spotify');

@@ -56,6 +56,10 @@ export interface Config {
   demo: { tokenLifetimeSec: number };
   /** Default time zone for alarms. */
   timezone: string;
+  /** Default snooze length of alarms. */
+  snoozeMinutes: number;
+  /** How late an alarm missed while the server was down may still fire. */
+  alarmGraceMs: number;
   libraryCacheMs: number;
   shutdownTimeoutMs: number;
   /** Where each setting's value came from, for diagnostics (never the values). */
@@ -161,6 +165,8 @@ export function loadConfig(sources: ConfigSources): Config {
     redisUrl: s.REDIS_URL,
     demo: { tokenLifetimeSec: s.SPOTIPI_DEMO_TOKEN_LIFETIME_SECONDS },
     timezone: s.SPOTIPI_TIMEZONE ?? machineTimeZone(s.TZ),
+    snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,
+    alarmGraceMs: s.SPOTIPI_ALARM_GRACE_MINUTES * 60_000,
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,

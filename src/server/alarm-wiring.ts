@@ -17,6 +17,8 @@ export async function startAlarms(
     stateDir: config.stateDir,
     player: spotify,
     defaultTimezone: config.timezone,
+    snoozeMinutes: config.snoozeMinutes,
+    graceMs: config.alarmGraceMs,
     clock,
     logger: logger.child({ module: 'alarms' }),
     warmToken: () => tokenCache.getAccessToken(),
