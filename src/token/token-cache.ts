@@ -266,6 +266,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** Failed refreshes since the last success (thins out repeated log lines). */
   private failureStreak = 0;
   private storeTrouble: string | undefined;
+  /** The store's own health said degraded during the current trouble, so its later 'ok' means it recovered. */
+  private storeTroubleSeen = false;
   private loaded = false;
   private loading: Promise<void> | undefined;
   private closed = false;
@@ -982,20 +984,30 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     } catch {
       own = { state: 'degraded', reason: 'health check failed' };
     }
-    if (own.state === 'ok' && this.storeTrouble !== undefined)
-      return { state: 'degraded', reason: this.storeTrouble };
+    if (this.storeTrouble !== undefined) {
+      if (own.state === 'degraded') this.storeTroubleSeen = true;
+      // A store that reconnects by itself (Redis) is healthy again before this cache's next call to it.
+      else if (this.storeTroubleSeen) this.storeOk();
+      else return { state: 'degraded', reason: this.storeTrouble };
+    }
     return own;
   }
 
   private storeOk(): void {
     if (this.storeTrouble === undefined) return;
     this.storeTrouble = undefined;
+    this.storeTroubleSeen = false;
     this.logger.info({ cache: this.name, store: this.store.kind }, 'token store recovered');
   }
 
   private storeFailed(op: string, err: unknown): void {
     const reason = `${op} failed: ${this.redact(describe(err))}`;
     this.metrics.error(`store ${reason}`, this.clock.now());
+    try {
+      if (this.store.health?.().state === 'degraded') this.storeTroubleSeen = true;
+    } catch {
+      // health() is advisory
+    }
     if (this.storeTrouble !== undefined) {
       this.storeTrouble = reason;
       return;
