@@ -183,10 +183,16 @@ async function main(): Promise<void> {
   }
   // Sections of benches not selected this time are kept from the previous file.
   const produced = new Set(sections.map((s) => /^## (.*)$/m.exec(s)?.[1]?.trim()));
-  const kept = splitSections(previous).sections.filter(
-    (s) => !produced.has(s.title) && s.title !== 'How to reproduce',
-  );
-  const keptNote = selected.length < BENCHES.length && kept.length > 0;
+  const partial = selected.length < BENCHES.length;
+  const kept = partial
+    ? splitSections(previous).sections.filter(
+        (s) =>
+          !produced.has(s.title) &&
+          s.title !== 'How to reproduce' &&
+          !/^[a-z-]+: (not run|failed)$/.test(s.title),
+      )
+    : [];
+  const keptNote = kept.length > 0;
 
   const m = machineFacts();
   const header = [
