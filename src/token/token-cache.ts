@@ -474,17 +474,35 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       this.storeFailed('load', err);
     }
     const seedFp = fingerprint(this.seedRefreshToken);
-    if (this.seedRefreshToken !== undefined && (!record?.refreshToken || record.seedFingerprint !== seedFp)) {
-      // A new (or first) seed: it replaces whatever grant the store held.
-      this.refreshToken = this.seedRefreshToken;
-      this.seedFingerprint = seedFp;
-      this.loaded = true;
-      this.logger.info(
-        { cache: this.name, refresh_token: seedFp },
-        'using the configured refresh token (store held none from this seed)',
-      );
-      await this.persist({ refreshToken: this.refreshToken, seedFingerprint: seedFp }, true);
-      return;
+    const needsSeed = (r: TokenRecord | undefined) =>
+      this.seedRefreshToken !== undefined && (!r?.refreshToken || r.seedFingerprint !== seedFp);
+    if (needsSeed(record)) {
+      // In a fleet another process may have seeded (and rotated) since our read: decide under the
+      // refresh lock, on a fresh read, so a dead seed never overwrites a rotated refresh token.
+      const lock = await this.seedLock();
+      try {
+        if (this.store.acquireLock !== undefined) {
+          try {
+            record = await this.store.load();
+          } catch (err) {
+            this.storeFailed('load', err);
+          }
+        }
+        if (needsSeed(record)) {
+          // A new (or first) seed: it replaces whatever grant the store held.
+          this.refreshToken = this.seedRefreshToken;
+          this.seedFingerprint = seedFp;
+          this.loaded = true;
+          this.logger.info(
+            { cache: this.name, refresh_token: seedFp },
+            'using the configured refresh token (store held none from this seed)',
+          );
+          await this.persist({ refreshToken: this.refreshToken, seedFingerprint: seedFp }, true);
+          return;
+        }
+      } finally {
+        await lock?.release().catch((err: unknown) => this.storeFailed('unlock', err));
+      }
     }
     if (record !== undefined && this.generation === 0) {
       this.refreshToken = record.refreshToken;
@@ -499,6 +517,25 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       }
     }
     this.loaded = true;
+  }
+
+  /**
+   * The shared store's refresh lock for seeding, waiting a few times for a holder (a peer seeding
+   * or refreshing at start); undefined for single-process stores, or when it stays taken or fails.
+   */
+  private async seedLock(): Promise<StoreLock | undefined> {
+    const store = this.store;
+    if (store.acquireLock === undefined) return undefined;
+    try {
+      for (let tries = 0; tries < 3; tries++) {
+        const lock = await store.acquireLock(this.lockTtlMs);
+        if (lock !== undefined || store.waitForChange === undefined) return lock;
+        await store.waitForChange(undefined, this.lockWaitMs);
+      }
+    } catch (err) {
+      this.storeFailed('lock', err);
+    }
+    return undefined;
   }
 
   /** The slow part of a hit: start a refresh-ahead, warn about a near expiry. */
