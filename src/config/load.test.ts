@@ -95,6 +95,15 @@ describe('loadConfig', () => {
     expect(err.message).toContain('localhost');
   });
 
+  it('accepts a 32-byte Redis encryption key and rejects a short one without echoing it', () => {
+    const cwd = tempDir();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ env: { SPOTIPI_REDIS_KEY: key }, cwd }).redisEncryptionKey).toBe(key);
+    const err = loadError(() => loadConfig({ env: { SPOTIPI_REDIS_KEY: 'tooshort-secret' }, cwd }));
+    expect(err.message).toContain('SPOTIPI_REDIS_KEY');
+    expect(err.message).not.toContain('tooshort-secret');
+  });
+
   it('never echoes a secret value in the error message', () => {
     const err = loadError(() =>
       loadConfig({

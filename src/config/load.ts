@@ -53,6 +53,8 @@ export interface Config {
     sessionSecret: string | undefined;
   };
   redisUrl: string | undefined;
+  /** Key that encrypts tokens at rest in Redis (validated; never logged). */
+  redisEncryptionKey: string | undefined;
   demo: { tokenLifetimeSec: number };
   /** Default time zone for alarms. */
   timezone: string;
@@ -163,6 +165,7 @@ export function loadConfig(sources: ConfigSources): Config {
       sessionSecret: s.SPOTIPI_SESSION_SECRET,
     },
     redisUrl: s.REDIS_URL,
+    redisEncryptionKey: s.SPOTIPI_REDIS_KEY,
     demo: { tokenLifetimeSec: s.SPOTIPI_DEMO_TOKEN_LIFETIME_SECONDS },
     timezone: s.SPOTIPI_TIMEZONE ?? machineTimeZone(s.TZ),
     snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEncryptionKey } from '../token/stores/redis-crypto.js';
 
 /**
  * Every setting SpotiPi reads, by its environment name. Values arrive as strings (from the
@@ -112,6 +113,13 @@ export const settingsSchema = z.object({
       error: 'expected a redis:// or rediss:// URL',
     })
     .optional(),
+  SPOTIPI_REDIS_KEY: z
+    .string()
+    .trim()
+    .refine(isEncryptionKey, {
+      error: 'expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)',
+    })
+    .optional(),
   SPOTIPI_DEMO: boolish.optional(),
   SPOTIPI_DEMO_TOKEN_LIFETIME_SECONDS: integer(10, 86_400).default(3600),
   SPOTIPI_TIMEZONE: timeZone.optional(),
@@ -135,7 +143,17 @@ export const SECRET_KEYS = new Set([
   'SPOTIPI_API_TOKEN',
   'SPOTIPI_SESSION_SECRET',
   'REDIS_URL',
+  'SPOTIPI_REDIS_KEY',
 ]);
+
+function isEncryptionKey(v: string): boolean {
+  try {
+    parseEncryptionKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function isHttpUrl(v: string): boolean {
   if (!URL.canParse(v)) return false;

@@ -73,6 +73,17 @@ export class AppMetrics {
       },
     });
     new Gauge({
+      name: 'spotipi_token_store_degraded',
+      help: 'Whether the token store is degraded (1: e.g. Redis unreachable, serving from the local cache)',
+      labelNames: ['store'],
+      registers,
+      collect() {
+        const { store } = snapshot();
+        this.reset();
+        this.set({ store: store.kind }, store.health.state === 'degraded' ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'spotipi_token_cache_state',
       help: 'Token cache state (1 for the current state)',
       labelNames: ['state'],

@@ -24,7 +24,12 @@ export async function chooseTokenStore(
   if (config.redisUrl) {
     // Loaded only when used: the Redis client alone costs ~25 MB of RSS, a lot on a Pi.
     const { createRedisStore } = await import('../token/stores/redis-store.js');
-    return createRedisStore({ url: config.redisUrl, clientId: options.clientId, logger: options.logger });
+    return createRedisStore({
+      url: config.redisUrl,
+      clientId: options.clientId,
+      logger: options.logger,
+      ...(config.redisEncryptionKey ? { encryptionKey: config.redisEncryptionKey } : {}),
+    });
   }
   return createFileStore(tokenFilePath(config), { logger: options.logger });
 }

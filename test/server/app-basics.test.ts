@@ -135,6 +135,7 @@ describe('metrics', () => {
     expect(text).toMatch(/^spotipi_token_cache_misses_total 1$/m);
     expect(text).toMatch(/^spotipi_token_refresh_successes_total 1$/m);
     expect(text).toMatch(/^spotipi_token_cache_state\{state="valid"\} 1$/m);
+    expect(text).toMatch(/^spotipi_token_store_degraded\{store="\w+"\} 0$/m);
     expect(text).toMatch(
       /spotipi_http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} 1/,
     );
