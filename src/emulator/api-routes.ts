@@ -18,6 +18,8 @@ export interface ApiContext {
   /** The request URL without query, on the emulator's origin (for paging hrefs). */
   selfUrl: string;
   tokenKind: 'user' | 'app';
+  /** Serve what Spotify serves Development Mode apps since February 2026 (see EmulatorOptions). */
+  developmentMode: boolean;
 }
 
 export type ApiHandler = (ctx: ApiContext) => void;
@@ -43,8 +45,9 @@ function offsetPage<R, T>(
   records: R[],
   map: (r: R) => T,
   extra: Record<string, string> = {},
+  limits: { defaultLimit: number; maxLimit: number } = { defaultLimit: 20, maxLimit: 50 },
 ) {
-  const { limit, offset } = pageParams(ctx.query);
+  const { limit, offset } = pageParams(ctx.query, limits.defaultLimit, limits.maxLimit);
   const items = records.slice(offset, offset + limit).map(map);
   return ctx.wire.page(ctx.selfUrl, items, offset, limit, records.length, extra);
 }
@@ -52,6 +55,11 @@ function offsetPage<R, T>(
 function optionalDevice(query: URLSearchParams): string | undefined {
   const id = query.get('device_id');
   return id === null || id === '' ? undefined : id;
+}
+
+/** Endpoints Spotify closed to Development Mode apps in February 2026 answer them 403. */
+function refuseInDevelopmentMode(ctx: ApiContext): void {
+  if (ctx.developmentMode) throw new PlayerError(403, 'Forbidden');
 }
 
 function requireUser(ctx: ApiContext): void {
@@ -129,6 +137,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
     sendJson(ctx.res, 200, ctx.wire.user());
   }),
   route<ApiHandler>('GET', '/v1/users/:user_id', (ctx) => {
+    refuseInDevelopmentMode(ctx);
     if (ctx.params.user_id !== ctx.catalog.user.id) throw new PlayerError(404, 'Invalid username');
     const { email: _e, country: _c, product: _p, explicit_content: _x, ...pub } = ctx.wire.user();
     sendJson(ctx.res, 200, pub);
@@ -257,6 +266,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
     );
   }),
   route<ApiHandler>('GET', '/v1/users/:user_id/playlists', (ctx) => {
+    refuseInDevelopmentMode(ctx);
     const own = ctx.params.user_id === ctx.catalog.user.id;
     const records = own ? ctx.catalog.playlists.filter((p) => p.public || ctx.tokenKind === 'user') : [];
     if (!own) pageParams(ctx.query);
@@ -273,6 +283,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
   }),
   ...['/v1/playlists/:id/tracks', '/v1/playlists/:id/items'].map((path) =>
     route<ApiHandler>('GET', path, (ctx) => {
+      if (path.endsWith('/tracks')) refuseInDevelopmentMode(ctx);
       const p = ctx.catalog.playlistsById.get(ctx.params.id ?? '');
       if (!p) throw new PlayerError(404, 'Resource not found');
       sendJson(
@@ -363,6 +374,8 @@ export const apiRoutes: Route<ApiHandler>[] = [
     const needle = q.toLowerCase();
     const has = (name: string) => name.toLowerCase().includes(needle);
     const extra = { query: q, type: typeParam };
+    // Development Mode apps: default 5, at most 10 results per type since February 2026.
+    const limits = ctx.developmentMode ? { defaultLimit: 5, maxLimit: 10 } : undefined;
     const out: SearchResults = {};
     const cat = ctx.catalog;
     if (types.includes('track')) {
@@ -371,6 +384,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
         [...cat.tracks.values()].filter((t) => has(t.name)),
         (t) => ctx.wire.track(t),
         extra,
+        limits,
       );
     }
     if (types.includes('album')) {
@@ -379,6 +393,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
         [...cat.albums.values()].filter((a) => has(a.name)),
         (a) => ctx.wire.simplifiedAlbum(a),
         extra,
+        limits,
       );
     }
     if (types.includes('artist')) {
@@ -387,6 +402,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
         [...cat.artists.values()].filter((a) => has(a.name)),
         (a) => ctx.wire.artist(a),
         extra,
+        limits,
       );
     }
     if (types.includes('playlist')) {
@@ -395,6 +411,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
         cat.playlists.filter((p) => p.public && has(p.name)),
         (p) => ctx.wire.simplifiedPlaylist(p),
         extra,
+        limits,
       );
     }
     sendJson(ctx.res, 200, out);

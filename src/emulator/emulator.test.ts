@@ -576,3 +576,57 @@ describe('emulator options and CLI', () => {
     }
   });
 });
+
+describe('emulator Development Mode shapes (February 2026)', () => {
+  let dev: RunningEmulator;
+  let devToken: string;
+  beforeAll(async () => {
+    dev = await startEmulator({ clock: new ManualClock(), developmentMode: true });
+    devToken = dev.issueAccessToken().accessToken;
+  });
+  afterAll(async () => {
+    await dev.close();
+  });
+  const get = (path: string) =>
+    fetch(`${dev.url}${path}`, { headers: { authorization: `Bearer ${devToken}` } });
+
+  it('links playlist entries as items, sends each track under item, and refuses the old /tracks route', async () => {
+    const page = (await (await get('/v1/me/playlists?limit=1')).json()) as {
+      items: { id: string; tracks: unknown; items: { href: string; total: number } }[];
+    };
+    const playlist = page.items[0]!;
+    expect(playlist.tracks).toBeNull();
+    expect(playlist.items.href).toBe(`${dev.url}/v1/playlists/${playlist.id}/items`);
+    const entries = (await (await get(`/v1/playlists/${playlist.id}/items?limit=2`)).json()) as {
+      items: Record<string, unknown>[];
+      total: number;
+    };
+    expect(entries.total).toBe(playlist.items.total);
+    expect(entries.items[0]).toHaveProperty('item.type', 'track');
+    expect(entries.items[0]).not.toHaveProperty('track');
+    const old = await get(`/v1/playlists/${playlist.id}/tracks`);
+    expect(old.status).toBe(403);
+    expect(await old.json()).toEqual({ error: { status: 403, message: 'Forbidden' } });
+    const full = (await (await get(`/v1/playlists/${playlist.id}`)).json()) as Record<string, unknown>;
+    expect(full.tracks).toBeNull();
+    expect(full).toHaveProperty('items.total', playlist.items.total);
+  });
+
+  it('leaves the removed profile fields out and refuses the other-user endpoints', async () => {
+    const me = (await (await get('/v1/me')).json()) as Record<string, unknown>;
+    for (const field of ['country', 'email', 'explicit_content', 'followers', 'product']) {
+      expect(me).not.toHaveProperty(field);
+    }
+    expect((await get(`/v1/users/${String(me.id)}`)).status).toBe(403);
+    expect((await get(`/v1/users/${String(me.id)}/playlists`)).status).toBe(403);
+  });
+
+  it('caps search pages at 10 results with a default of 5', async () => {
+    const fives = (await (await get('/v1/search?q=a&type=track')).json()) as { tracks: { limit: number } };
+    expect(fives.tracks.limit).toBe(5);
+    expect((await get('/v1/search?q=a&type=track&limit=10')).status).toBe(200);
+    const over = await get('/v1/search?q=a&type=track&limit=11');
+    expect(over.status).toBe(400);
+    expect(await over.json()).toEqual({ error: { status: 400, message: 'Invalid limit' } });
+  });
+});

@@ -384,9 +384,10 @@ class Emulator {
         body,
         catalog: this.catalog,
         playback: this.playback,
-        wire: new Wire(this.catalog, this.origin(req)),
+        wire: new Wire(this.catalog, this.origin(req), this.options.developmentMode ?? false),
         selfUrl: `${this.origin(req)}${url.pathname}`,
         tokenKind: check === 'ok' ? 'user' : 'app',
+        developmentMode: this.options.developmentMode ?? false,
       });
     } catch (err) {
       if (err instanceof PlayerError) return sendApiError(res, err.status, err.message, err.reason);

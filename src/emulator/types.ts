@@ -25,6 +25,15 @@ export interface EmulatorOptions {
   redirectUris?: string[];
   /** Playback at start: a paused track on the first device (default), playing, or none (no active device). */
   initialPlayback?: 'paused' | 'playing' | 'none';
+  /**
+   * Serve what Spotify serves Development Mode apps (every app registered in the dashboard, so
+   * every SpotiPi user) since February 2026: playlists link their entries as `items` (`tracks` is
+   * null), entries carry `item` instead of `track`, `GET /v1/playlists/{id}/tracks` and
+   * `/v1/users/{id}[/playlists]` answer 403, `/v1/me` lacks country, email, explicit_content,
+   * followers and product, and search pages hold at most 10 (default 5). Default false: the
+   * Extended Quota shapes, which the official SDK expects.
+   */
+  developmentMode?: boolean;
   /** Added (real-time) latency of every token request, so concurrent refreshes overlap; default 0. */
   tokenLatencyMs?: number;
   logger?: Logger;

@@ -17,11 +17,18 @@ import type { AlbumRec, ArtistRec, Catalog, DeviceRec, PlaylistRec, TrackRec } f
 
 const MARKETS = ['DE', 'GB', 'US', 'SE', 'FR'];
 
-/** Converts catalogue records to Spotify's JSON, with hrefs on `origin` (the emulator's base URL). */
+/** A playlist entry as sent: `track` for Extended Quota apps, `item` for Development Mode apps. */
+export type WirePlaylistItem = Omit<PlaylistItem, 'track'> & { track?: Track | null };
+
+/**
+ * Converts catalogue records to Spotify's JSON, with hrefs on `origin` (the emulator's base URL).
+ * `developmentMode` gives the shapes Spotify sends Development Mode apps since February 2026.
+ */
 export class Wire {
   constructor(
     private readonly catalog: Catalog,
     readonly origin: string,
+    readonly developmentMode = false,
   ) {}
 
   images(id: string): SpotifyImage[] {
@@ -127,6 +134,8 @@ export class Wire {
 
   user(): SpotifyUser {
     const u = this.catalog.user;
+    // Development Mode apps no longer see country, email, explicit_content, followers, product.
+    if (this.developmentMode) return { ...this.publicUser(), images: this.images(u.id) };
     return {
       ...this.publicUser(),
       country: u.country,
@@ -139,6 +148,9 @@ export class Wire {
   }
 
   simplifiedPlaylist(p: PlaylistRec): SimplifiedPlaylist {
+    const link = this.developmentMode
+      ? { items: { href: `${this.origin}/v1/playlists/${p.id}/items`, total: p.items.length }, tracks: null }
+      : { tracks: { href: `${this.origin}/v1/playlists/${p.id}/tracks`, total: p.items.length } };
     return {
       collaborative: p.collaborative,
       description: p.description,
@@ -150,29 +162,35 @@ export class Wire {
       owner: this.publicUser(),
       public: p.public,
       snapshot_id: p.snapshotId,
-      tracks: { href: `${this.origin}/v1/playlists/${p.id}/tracks`, total: p.items.length },
+      ...link,
       type: 'playlist',
       uri: `spotify:playlist:${p.id}`,
     };
   }
 
-  playlist(
-    p: PlaylistRec,
-  ): SimplifiedPlaylist & { followers: { href: null; total: number }; tracks: Paging<PlaylistItem> } {
-    const items = p.items.slice(0, 100).map((item) => this.playlistItem(item));
+  playlist(p: PlaylistRec): Omit<SimplifiedPlaylist, 'items' | 'tracks'> & {
+    followers: { href: null; total: number };
+    items?: Paging<WirePlaylistItem>;
+    tracks: Paging<WirePlaylistItem> | null;
+  } {
+    const entries = p.items.slice(0, 100).map((item) => this.playlistItem(item));
+    const name = this.developmentMode ? 'items' : 'tracks';
+    const page = this.page(`${this.origin}/v1/playlists/${p.id}/${name}`, entries, 0, 100, p.items.length);
+    const { items: _items, tracks: _tracks, ...rest } = this.simplifiedPlaylist(p);
     return {
-      ...this.simplifiedPlaylist(p),
+      ...rest,
       followers: { href: null, total: 0 },
-      tracks: this.page(`${this.origin}/v1/playlists/${p.id}/tracks`, items, 0, 100, p.items.length),
+      ...(this.developmentMode ? { items: page, tracks: null } : { tracks: page }),
     };
   }
 
-  playlistItem(item: { trackId: string; addedAt: string }): PlaylistItem {
+  playlistItem(item: { trackId: string; addedAt: string }): WirePlaylistItem {
+    const track = this.track(this.catalog.tracks.get(item.trackId)!);
     return {
       added_at: item.addedAt,
       added_by: this.publicUser(),
       is_local: false,
-      track: this.track(this.catalog.tracks.get(item.trackId)!),
+      ...(this.developmentMode ? { item: track } : { track }),
     };
   }
 

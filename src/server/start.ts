@@ -101,7 +101,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (config.mode === 'demo') {
       // Loaded only in demo mode.
       const { startEmulator } = await import('../emulator/server.js');
-      emulator = await startEmulator({ port: 0, host: '127.0.0.1', ...options.emulator });
+      // Development Mode: the API shapes every self-registered Spotify app (so every user) gets.
+      emulator = await startEmulator({
+        port: 0,
+        host: '127.0.0.1',
+        developmentMode: true,
+        ...options.emulator,
+      });
       const running = emulator;
       cleanups.push(() => running.close());
       spotifyConfig = { ...config.spotify, accountsUrl: emulator.url, apiUrl: emulator.url };

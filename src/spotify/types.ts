@@ -113,14 +113,17 @@ export interface PublicUser {
   uri: string;
 }
 
-/** `GET /v1/me`. */
+/**
+ * `GET /v1/me`. Development Mode apps (every self-registered SpotiPi app) no longer get
+ * `country`, `email`, `explicit_content`, `followers` or `product` since February 2026.
+ */
 export interface SpotifyUser extends PublicUser {
-  country: string;
-  email: string;
-  explicit_content: { filter_enabled: boolean; filter_locked: boolean };
-  followers: { href: string | null; total: number };
+  country?: string;
+  email?: string;
+  explicit_content?: { filter_enabled: boolean; filter_locked: boolean };
+  followers?: { href: string | null; total: number };
   images: SpotifyImage[];
-  product: string;
+  product?: string;
 }
 
 export interface SimplifiedPlaylist {
@@ -134,7 +137,10 @@ export interface SimplifiedPlaylist {
   owner: PublicUser;
   public: boolean | null;
   snapshot_id: string;
-  tracks: { href: string; total: number } | null;
+  /** Link to the items and their count (February 2026 name; Development Mode apps get only this). */
+  items?: { href: string; total: number } | null;
+  /** The same under its old name (null or absent for Development Mode apps since February 2026). */
+  tracks?: { href: string; total: number } | null;
   type: 'playlist';
   uri: string;
 }
@@ -143,7 +149,12 @@ export interface PlaylistItem {
   added_at: string;
   added_by: PublicUser | null;
   is_local: boolean;
+  /**
+   * The track. Spotify renamed it `item` in February 2026 (Development Mode apps get only `item`);
+   * the client fills `track` from either so callers read one field.
+   */
   track: Track | null;
+  item?: Track | null;
 }
 
 export interface SavedAlbum {

@@ -371,7 +371,37 @@ describe('SpotifyWebApi rate limits and failures', () => {
     await api.getPlaylistItems(playlist!.id, { limit: 5 });
     expect(calls).toEqual([
       { endpoint: 'GET /v1/me/playlists', status: 200 },
-      { endpoint: 'GET /v1/playlists/{id}/tracks', status: 200 },
+      { endpoint: 'GET /v1/playlists/{id}/items', status: 200 },
     ]);
+  });
+});
+
+describe('SpotifyWebApi against the February 2026 Development Mode shapes', () => {
+  let devEmu: RunningEmulator;
+  beforeAll(async () => {
+    devEmu = await startEmulator({ clock: new ManualClock(), developmentMode: true });
+  });
+  afterAll(async () => {
+    await devEmu.close();
+  });
+
+  it('reads every playlist entry through /items, with the track under `item` handed back as `track`', async () => {
+    tokens = new EmulatorTokens(devEmu);
+    const api = client({ baseUrl: devEmu.url });
+    const [playlist] = (await api.getMyPlaylists({ limit: 1 })).items;
+    expect(playlist?.tracks).toBeNull();
+    const items = await api.getAllPlaylistItems(playlist!.id);
+    expect(items).toHaveLength(playlist!.items!.total);
+    expect(items.every((entry) => entry.track?.type === 'track')).toBe(true);
+    expect(items[0]?.track?.id).toBe(items[0]?.item?.id);
+    expect(calls.filter((c) => c.status !== 200)).toEqual([]);
+  });
+
+  it('reads a profile without the fields Development Mode apps no longer get', async () => {
+    tokens = new EmulatorTokens(devEmu);
+    const me = await client({ baseUrl: devEmu.url }).getCurrentUser();
+    expect(me.id).toBeTruthy();
+    expect(me).not.toHaveProperty('email');
+    expect(me).not.toHaveProperty('product');
   });
 });

@@ -71,7 +71,7 @@ export interface SearchOptions extends PageRequest {
 
 interface RequestSpec {
   method: 'GET' | 'PUT' | 'POST';
-  /** Route template for metrics and errors, e.g. `/v1/playlists/{id}/tracks`. */
+  /** Route template for metrics and errors, e.g. `/v1/playlists/{id}/items`. */
   route: string;
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
@@ -312,17 +312,27 @@ export class SpotifyWebApi {
     return collectCursorPages((after, limit) => this.getFollowedArtists({ after, limit }));
   }
 
-  /** `GET /v1/playlists/{id}/tracks`: one page of a playlist's items. */
-  getPlaylistItems(
+  /**
+   * `GET /v1/playlists/{id}/items`: one page of a playlist's items. (`/tracks`, its old name,
+   * answers 403 to Development Mode apps since March 2026.) Each item's `track` is filled from
+   * `item`, the field's new name, when only that is sent.
+   */
+  async getPlaylistItems(
     playlistId: string,
     page: PageRequest & { market?: string } = {},
   ): Promise<Paging<PlaylistItem>> {
-    return this.json({
+    const body = await this.json<Paging<PlaylistItem>>({
       method: 'GET',
-      route: '/v1/playlists/{id}/tracks',
-      path: `/v1/playlists/${encodeURIComponent(playlistId)}/tracks`,
+      route: '/v1/playlists/{id}/items',
+      path: `/v1/playlists/${encodeURIComponent(playlistId)}/items`,
       query: { limit: page.limit, offset: page.offset, market: page.market },
     });
+    if (Array.isArray(body.items)) {
+      body.items = body.items.map((entry) =>
+        entry && entry.track === undefined ? { ...entry, track: entry.item ?? null } : entry,
+      );
+    }
+    return body;
   }
 
   /** Every item of a playlist (all pages). */

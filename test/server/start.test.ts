@@ -31,6 +31,23 @@ describe('startServer in demo mode', () => {
     expect(status).toMatchObject({ mode: 'demo', state: 'valid', store: { kind: 'memory' } });
   });
 
+  it('runs the demo on the shapes a self-registered (Development Mode) Spotify app gets, track counts included', async () => {
+    server = await startServer(testConfig({ PORT: '0' }), {
+      logger: createLogger('silent', new LogCapture()),
+      webRoot: tempDir(),
+    });
+    const { accessToken } = server.emulator!.issueAccessToken();
+    const old = await fetch(`${server.emulator!.url}/v1/users/spotipi-demo`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(old.status).toBe(403);
+    const library = (await (await fetch(`${server.url}/api/music-library`)).json()) as {
+      playlists: { track_count: number | null }[];
+    };
+    expect(library.playlists.length).toBeGreaterThan(50);
+    expect(library.playlists.every((p) => typeof p.track_count === 'number' && p.track_count > 0)).toBe(true);
+  });
+
   it('wires the alarm scheduler and sleep timer into the app, persisted in the state dir', async () => {
     const stateDir = tempDir();
     server = await startServer(

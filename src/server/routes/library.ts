@@ -84,7 +84,8 @@ function playlistItem(p: SimplifiedPlaylist): LibraryItem {
     uri: p.uri,
     image: bestImage(p.images),
     subtitle: p.owner.display_name ?? p.owner.id,
-    track_count: p.tracks?.total ?? null,
+    // `items` since February 2026 (Development Mode apps get `tracks: null`), `tracks` before.
+    track_count: p.items?.total ?? p.tracks?.total ?? null,
   };
 }
 
