@@ -1,20 +1,21 @@
 import { EventEmitter } from 'node:events';
-import { systemClock } from './clock.js';
+import { type ActiveToken, toActiveToken } from './active-token.js';
 import {
   ReauthorizationRequiredError,
   RefreshTimeoutError,
-  RetryableRefreshError,
   TokenError,
   TokenUnavailableError,
 } from './errors.js';
+import type { TokenCacheEvents } from './events.js';
 import { fingerprint } from './fingerprint.js';
 import { CacheMetrics } from './metrics.js';
-import { MemoryStore } from './stores/memory-store.js';
+import { resolveOptions, type TokenCacheOptions, type TokenCacheSettings } from './options.js';
+import { checkResult, decideRetry, refreshAheadPause } from './retry-policy.js';
+import { buildSnapshot, type TokenCacheSnapshot } from './snapshot.js';
 import type {
   CacheState,
   Clock,
   Logger,
-  RefreshFn,
   RefreshResult,
   StoreChangeInfo,
   StoreHealth,
@@ -24,198 +25,13 @@ import type {
   TokenStore,
 } from './types.js';
 
-/** Options of a {@link TokenCache}. Durations are milliseconds unless the name says otherwise. */
-export interface TokenCacheOptions {
-  /**
-   * Performs one upstream token request (one attempt). It receives the newest refresh token and
-   * an AbortSignal that fires on timeout or close. Throw `ReauthorizationRequiredError` for a dead
-   * grant (never retried) and `RetryableRefreshError` (with `retryAfterMs` for a 429) for transient
-   * failures.
-   */
-  refresh: RefreshFn;
-
-  /** Where the token lives between calls, restarts and processes. Default: a new MemoryStore. */
-  store?: TokenStore;
-
-  /** Time source; tests pass a ManualClock. Default: systemClock (expiry decisions are monotonic). */
-  clock?: Clock;
-
-  /** Structured logger (pino works). Tokens are never passed to it. Default: no logging. */
-  logger?: Logger;
-
-  /** Identifies this cache in logs, events and snapshots. Default: 'token'. */
-  name?: string;
-
-  /**
-   * When less than this remains, the first caller starts one background refresh while everyone
-   * keeps getting the current token. Capped at half the token's lifetime. Default: 5 minutes.
-   */
-  refreshAheadMs?: number;
-
-  /**
-   * A token with less than this left is never handed out; callers wait for a new one instead.
-   * Capped at a tenth of the token's lifetime. Default: 30 seconds.
-   */
-  safetyMarginMs?: number;
-
-  /**
-   * Below this remaining lifetime, a warning is logged (once per token) if a refresh meant to
-   * replace the token has failed. A refresh-ahead that is merely running is not warned about.
-   * Default: 10 minutes.
-   */
-  nearExpiryWarningMs?: number;
-
-  /** One upstream attempt is aborted (its signal fires) after this long. Default: 10 seconds. */
-  attemptTimeoutMs?: number;
-
-  /** Upstream attempts per refresh, including the first. Default: 3. */
-  maxAttempts?: number;
-
-  /**
-   * Retry n waits a random time in [0, min(backoffMaxMs, backoffBaseMs * 2^(n-1))) ("full
-   * jitter"). Also the base of the pause between failed background refreshes. Default: 500.
-   */
-  backoffBaseMs?: number;
-
-  /** Upper bound of one backoff pause. Default: 10 seconds. */
-  backoffMaxMs?: number;
-
-  /**
-   * A Retry-After up to this long is waited out within the refresh; a longer one ends the
-   * refresh, and no new one starts before it has passed (callers with no usable token get the
-   * refresh's error meanwhile). Default: 30 seconds.
-   */
-  maxRetryAfterMs?: number;
-
-  /** Source of jitter in [0, 1); tests inject a fixed one. Default: Math.random. */
-  random?: () => number;
-
-  /**
-   * Decides whether a failed attempt is retried. Default: ReauthorizationRequiredError and other
-   * TokenErrors are not, RetryableRefreshError is, any other error (network, parse) is.
-   */
-  isRetryable?: (error: unknown) => boolean;
-
-  /**
-   * Shared stores only: how long the fleet-wide refresh lock is held at most (its TTL when the
-   * holder dies). Should exceed one whole refresh with retries. Default: 60 seconds.
-   */
-  lockTtlMs?: number;
-
-  /**
-   * Shared stores only: how long to wait for another holder's result before trying the lock
-   * again. Default: 5 seconds.
-   */
-  lockWaitMs?: number;
-
-  /**
-   * A refresh token from configuration (e.g. an environment variable). Used when the store holds
-   * none or holds one seeded from a different value; a store record seeded from this same value
-   * keeps its (possibly rotated) refresh token.
-   */
-  seedRefreshToken?: string;
-}
-
-/** Payload of the 'refreshed' event. */
-export interface RefreshedEvent {
-  cache: string;
-  fingerprint: string;
-  expiresAt: string;
-  /** 'upstream' when this cache refreshed, 'store' when it adopted another process's token. */
-  source: 'upstream' | 'store';
-  /** True when the provider rotated the refresh token. */
-  rotated: boolean;
-  durationMs: number;
-}
-
-/** Payload of the 'refresh_failed' event (one per failed refresh, after its retries). */
-export interface RefreshFailedEvent {
-  cache: string;
-  error: string;
-  /** True when a usable token remained, so no caller failed. */
-  background: boolean;
-  attempts: number;
-}
-
-/** Payload of the 'near_expiry' event. */
-export interface NearExpiryEvent {
-  cache: string;
-  fingerprint: string;
-  remainingMs: number;
-}
-
-/** Payload of the 'reauthorization_required' event. */
-export interface ReauthorizationEvent {
-  cache: string;
-  error: string;
-}
-
-/** Events a TokenCache emits; payloads never contain a token. */
-export type TokenCacheEvents = {
-  refreshed: [RefreshedEvent];
-  refresh_failed: [RefreshFailedEvent];
-  near_expiry: [NearExpiryEvent];
-  reauthorization_required: [ReauthorizationEvent];
-};
-
-/** What `snapshot()` returns: the seed's status shape plus state, store and token details. */
-export interface TokenCacheSnapshot {
-  name: string;
-  state: CacheState;
-  store: { kind: string; health: StoreHealth };
-  cache_metrics: {
-    cache_hits: number;
-    cache_misses: number;
-    total_requests: number;
-    refresh_attempts: number;
-    refresh_successes: number;
-    refresh_failures: number;
-    refreshes_in_flight: number;
-    coalesced_callers: number;
-    refresh_ahead_count: number;
-  };
-  performance: {
-    cache_hit_rate_percent: number;
-    refresh_success_rate_percent: number;
-    last_refresh_duration_ms: number | null;
-  };
-  token_info: {
-    present: boolean;
-    usable: boolean;
-    fingerprint: string | null;
-    age_minutes: number | null;
-    time_until_expiry_minutes: number | null;
-    /** ISO 8601, re-based on the current wall clock. */
-    expires_at: string | null;
-    refresh_ahead_at: string | null;
-    scope: string | null;
-  };
-  refresh_token: { present: boolean; fingerprint: string | null };
-  last_error: string | null;
-  last_error_at: string | null;
-}
-
-/** A token in use, with its deadlines on the monotonic clock. */
-interface ActiveToken {
-  token: string;
-  fingerprint: string;
-  scope: string | undefined;
-  lifetimeMs: number;
-  obtainedMono: number;
-  deadlineMono: number;
-  usableUntilMono: number;
-  refreshAheadAtMono: number;
-  warnAtMono: number;
-  /** Earliest moment the slow path of a hit has anything to do. */
-  attentionAtMono: number;
-  /** A refresh meant to replace this token has failed. */
-  replacementFailed: boolean;
-  nearExpiryWarned: boolean;
-}
+// Callers inside the project import these types from here as well as from the package entry.
+export type * from './events.js';
+export type { TokenCacheOptions } from './options.js';
+export type { TokenCacheSnapshot } from './snapshot.js';
 
 type RefreshMode = 'foreground' | 'background' | 'forced';
 
-const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const MAX_REMEMBERED_REJECTIONS = 8;
 
 /**
@@ -224,23 +40,10 @@ const MAX_REMEMBERED_REJECTIONS = 8;
  */
 export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenProvider {
   readonly name: string;
-  private readonly refreshFn: RefreshFn;
+  private readonly settings: TokenCacheSettings;
   private readonly store: TokenStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly refreshAheadMs: number;
-  private readonly safetyMarginMs: number;
-  private readonly nearExpiryWarningMs: number;
-  private readonly attemptTimeoutMs: number;
-  private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly random: () => number;
-  private readonly isRetryable: (error: unknown) => boolean;
-  private readonly lockTtlMs: number;
-  private readonly lockWaitMs: number;
-  private readonly seedRefreshToken: string | undefined;
   private readonly metrics = new CacheMetrics();
   private readonly closeController = new AbortController();
 
@@ -276,26 +79,11 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** Creates a cache; nothing is read from the store until `load()` or the first call. */
   constructor(options: TokenCacheOptions) {
     super();
-    if (typeof options?.refresh !== 'function')
-      throw new TypeError('TokenCache: options.refresh must be a function');
-    this.refreshFn = options.refresh;
-    this.store = options.store ?? new MemoryStore();
-    this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? noopLogger;
-    this.name = options.name ?? 'token';
-    this.refreshAheadMs = nonNegative('refreshAheadMs', options.refreshAheadMs, 5 * 60_000);
-    this.safetyMarginMs = nonNegative('safetyMarginMs', options.safetyMarginMs, 30_000);
-    this.nearExpiryWarningMs = nonNegative('nearExpiryWarningMs', options.nearExpiryWarningMs, 10 * 60_000);
-    this.attemptTimeoutMs = positive('attemptTimeoutMs', options.attemptTimeoutMs, 10_000);
-    this.maxAttempts = Math.floor(positive('maxAttempts', options.maxAttempts, 3));
-    this.backoffBaseMs = nonNegative('backoffBaseMs', options.backoffBaseMs, 500);
-    this.backoffMaxMs = nonNegative('backoffMaxMs', options.backoffMaxMs, 10_000);
-    this.maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 30_000);
-    this.random = options.random ?? Math.random;
-    this.isRetryable = options.isRetryable ?? defaultIsRetryable;
-    this.lockTtlMs = positive('lockTtlMs', options.lockTtlMs, 60_000);
-    this.lockWaitMs = positive('lockWaitMs', options.lockWaitMs, 5_000);
-    this.seedRefreshToken = options.seedRefreshToken || undefined;
+    this.settings = resolveOptions(options);
+    this.name = this.settings.name;
+    this.store = this.settings.store;
+    this.clock = this.settings.clock;
+    this.logger = this.settings.logger;
   }
 
   /** Returns a usable access token, from the cache when possible, else from one shared refresh. */
@@ -388,59 +176,18 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
 
   /** The seed's status shape and more; never contains a token (only fingerprints). */
   snapshot(): TokenCacheSnapshot {
-    const mono = this.clock.monotonic();
-    const wall = this.clock.now();
-    const m = this.metrics;
-    const cur = this.current;
-    const at = (monoMs: number) => new Date(Math.round((wall + monoMs - mono) / 1000) * 1000).toISOString();
-    return {
+    const monoMs = this.clock.monotonic();
+    const wallMs = this.clock.now();
+    return buildSnapshot({
       name: this.name,
-      state: this.state(mono),
+      state: this.state(monoMs),
       store: { kind: this.store.kind, health: this.health() },
-      cache_metrics: {
-        cache_hits: m.cacheHits,
-        cache_misses: m.cacheMisses,
-        total_requests: m.totalRequests,
-        refresh_attempts: m.refreshAttempts,
-        refresh_successes: m.refreshSuccesses,
-        refresh_failures: m.refreshFailures,
-        refreshes_in_flight: m.refreshesInFlight,
-        coalesced_callers: m.coalescedCallers,
-        refresh_ahead_count: m.refreshAheadCount,
-      },
-      performance: {
-        cache_hit_rate_percent: m.hitRatePercent(),
-        refresh_success_rate_percent: m.refreshSuccessRatePercent(),
-        last_refresh_duration_ms: m.lastRefreshDurationMs,
-      },
-      token_info: cur
-        ? {
-            present: true,
-            usable: mono < cur.usableUntilMono,
-            fingerprint: cur.fingerprint,
-            age_minutes: Math.max(0, Math.floor((mono - cur.obtainedMono) / 60_000)),
-            time_until_expiry_minutes: Math.max(0, Math.floor((cur.deadlineMono - mono) / 60_000)),
-            expires_at: at(cur.deadlineMono),
-            refresh_ahead_at: at(cur.refreshAheadAtMono),
-            scope: cur.scope ?? null,
-          }
-        : {
-            present: false,
-            usable: false,
-            fingerprint: null,
-            age_minutes: null,
-            time_until_expiry_minutes: null,
-            expires_at: null,
-            refresh_ahead_at: null,
-            scope: null,
-          },
-      refresh_token: {
-        present: this.refreshToken !== undefined,
-        fingerprint: fingerprint(this.refreshToken) ?? null,
-      },
-      last_error: m.lastError,
-      last_error_at: m.lastErrorAt === null ? null : new Date(m.lastErrorAt).toISOString(),
-    };
+      metrics: this.metrics,
+      token: this.current,
+      refreshToken: this.refreshToken,
+      monoMs,
+      wallMs,
+    });
   }
 
   /**
@@ -466,16 +213,10 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         this.storeFailed('subscribe', err);
       }
     }
-    let record: TokenRecord | undefined;
-    try {
-      record = await this.store.load();
-      this.storeOk();
-    } catch (err) {
-      this.storeFailed('load', err);
-    }
-    const seedFp = fingerprint(this.seedRefreshToken);
+    let record = await this.loadRecord();
+    const seedFp = fingerprint(this.settings.seedRefreshToken);
     const needsSeed = (r: TokenRecord | undefined) =>
-      this.seedRefreshToken !== undefined && (!r?.refreshToken || r.seedFingerprint !== seedFp);
+      this.settings.seedRefreshToken !== undefined && (!r?.refreshToken || r.seedFingerprint !== seedFp);
     if (needsSeed(record)) {
       // In a fleet another process may have seeded (and rotated) since our read: decide under the
       // refresh lock, on a fresh read, so a dead seed never overwrites a rotated refresh token.
@@ -490,7 +231,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         }
         if (needsSeed(record)) {
           // A new (or first) seed: it replaces whatever grant the store held.
-          this.refreshToken = this.seedRefreshToken;
+          this.refreshToken = this.settings.seedRefreshToken;
           this.seedFingerprint = seedFp;
           this.loaded = true;
           this.logger.info(
@@ -507,7 +248,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     if (record !== undefined && this.generation === 0) {
       this.refreshToken = record.refreshToken;
       this.seedFingerprint = record.seedFingerprint;
-      const candidate = this.toActive(record, this.clock.monotonic(), this.clock.now());
+      const candidate = toActiveToken(record, this.clock.monotonic(), this.clock.now(), this.settings);
       if (candidate !== undefined && this.clock.monotonic() < candidate.usableUntilMono) {
         this.install(candidate);
         this.logger.info(
@@ -528,9 +269,9 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     if (store.acquireLock === undefined) return undefined;
     try {
       for (let tries = 0; tries < 3; tries++) {
-        const lock = await store.acquireLock(this.lockTtlMs);
+        const lock = await store.acquireLock(this.settings.lockTtlMs);
         if (lock !== undefined || store.waitForChange === undefined) return lock;
-        await store.waitForChange(undefined, this.lockWaitMs);
+        await store.waitForChange(undefined, this.settings.lockWaitMs);
       }
     } catch (err) {
       this.storeFailed('lock', err);
@@ -655,8 +396,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     if (gated) this.gateError = error;
     if (mode === 'background') {
       this.aheadFailures++;
-      const pause = Math.min(this.backoffMaxMs * 4, this.backoffBaseMs * 2 ** (this.aheadFailures + 1));
-      this.nextAheadMono = now + pause * (0.5 + this.random() / 2);
+      this.nextAheadMono = now + refreshAheadPause(this.aheadFailures, this.settings);
     } else if (!stillUsable) {
       this.lastRefreshFailed = true;
     }
@@ -686,7 +426,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private async obtain(): Promise<ActiveToken> {
     const store = this.store;
     if (store.acquireLock === undefined || store.waitForChange === undefined) return this.refreshUpstream();
-    const deadline = this.clock.monotonic() + this.lockTtlMs + this.lockWaitMs;
+    const deadline = this.clock.monotonic() + this.settings.lockTtlMs + this.settings.lockWaitMs;
     const replacing = this.current?.token ?? this.lastToken;
     let seen = this.lastToken;
     for (;;) {
@@ -696,7 +436,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       if (arrived !== undefined) return arrived;
       let lock: StoreLock | undefined;
       try {
-        lock = await store.acquireLock(this.lockTtlMs);
+        lock = await store.acquireLock(this.settings.lockTtlMs);
         this.storeOk();
       } catch (err) {
         this.storeFailed('lock', err);
@@ -710,7 +450,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       }
       let record: TokenRecord | undefined;
       try {
-        record = await store.waitForChange(seen, Math.min(this.lockWaitMs, deadline - now));
+        record = await store.waitForChange(seen, Math.min(this.settings.lockWaitMs, deadline - now));
         this.storeOk();
       } catch (err) {
         this.storeFailed('wait', err);
@@ -728,13 +468,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** Holding the lock: use a newer token another process saved, else refresh and save. */
   private async refreshUnderLock(lock: StoreLock, replacing: string | undefined): Promise<ActiveToken> {
     try {
-      let record: TokenRecord | undefined;
-      try {
-        record = await this.store.load();
-        this.storeOk();
-      } catch (err) {
-        this.storeFailed('load', err);
-      }
+      const record = await this.loadRecord();
       if (record !== undefined) {
         this.adoptRefreshToken(record);
         const adopted = this.adoptIfBetter(record, true) ?? this.freshReplacement(replacing);
@@ -769,9 +503,12 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
           continue;
         }
         this.metrics.failure(this.redact(describe(err)), this.clock.now());
-        const retry = attempt < this.maxAttempts && this.isRetryable(err);
-        const delay = this.retryDelay(err, attempt, retry);
-        if (delay === undefined) throw new RefreshFailure(err, attempt);
+        const decision = decideRetry(err, attempt, this.settings);
+        if (!decision.retry) {
+          if (decision.gateMs !== undefined) this.notBeforeMono = this.clock.monotonic() + decision.gateMs;
+          throw new RefreshFailure(err, attempt);
+        }
+        const delay = decision.delayMs;
         this.logger.debug(
           { cache: this.name, attempt, err: this.redact(describe(err)), retry_in_ms: Math.round(delay) },
           'token refresh attempt failed; retrying',
@@ -788,29 +525,16 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     }
   }
 
-  /** The pause before the next attempt, or undefined to stop. Long Retry-After values gate refreshes. */
-  private retryDelay(err: unknown, attempt: number, retry: boolean): number | undefined {
-    const retryAfter = err instanceof RetryableRefreshError ? err.retryAfterMs : undefined;
-    if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
-      if (!retry || retryAfter > this.maxRetryAfterMs) {
-        this.notBeforeMono = this.clock.monotonic() + retryAfter;
-        return undefined;
-      }
-      return retryAfter;
-    }
-    if (!retry) return undefined;
-    return this.random() * Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (attempt - 1));
-  }
-
   /** One upstream request, aborted after attemptTimeoutMs or on close. */
   private async attemptOnce(attempt: number): Promise<RefreshResult> {
     const controller = new AbortController();
     const onClose = () => controller.abort(closedError());
     this.closeController.signal.addEventListener('abort', onClose, { once: true });
     const timer = new AbortController();
-    const timeout = this.clock.sleep(this.attemptTimeoutMs, timer.signal).then(
+    const timeoutMs = this.settings.attemptTimeoutMs;
+    const timeout = this.clock.sleep(timeoutMs, timer.signal).then(
       () => {
-        const err = new RefreshTimeoutError(`refresh attempt timed out after ${this.attemptTimeoutMs} ms`);
+        const err = new RefreshTimeoutError(`refresh attempt timed out after ${timeoutMs} ms`);
         controller.abort(err);
         throw err;
       },
@@ -818,7 +542,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     );
     try {
       const request = Promise.resolve().then(() =>
-        this.refreshFn({ refreshToken: this.refreshToken, signal: controller.signal, attempt }),
+        this.settings.refresh({ refreshToken: this.refreshToken, signal: controller.signal, attempt }),
       );
       return await Promise.race([request, timeout]);
     } finally {
@@ -841,7 +565,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       seedFingerprint: this.seedFingerprint,
     };
     // Deadlines count from the request's start: the provider's clock started no earlier.
-    const active = this.toActive(record, startMono, startWall);
+    const active = toActiveToken(record, startMono, startWall, this.settings);
     if (active === undefined) throw new TokenUnavailableError('refresh returned an unusable token');
     await this.persist(record, rotated);
     this.install(active);
@@ -865,6 +589,18 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       durationMs,
     });
     return active;
+  }
+
+  /** Reads the store; a failure marks it degraded and reads as empty. */
+  private async loadRecord(): Promise<TokenRecord | undefined> {
+    try {
+      const record = await this.store.load();
+      this.storeOk();
+      return record;
+    } catch (err) {
+      this.storeFailed('load', err);
+      return undefined;
+    }
   }
 
   /** Saves a record; on failure keeps serving from memory and marks the store degraded. */
@@ -932,7 +668,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     const token = record.accessToken;
     if (token === undefined || this.rejected.includes(token)) return undefined;
     const mono = this.clock.monotonic();
-    const candidate = this.toActive(record, mono, this.clock.now());
+    const candidate = toActiveToken(record, mono, this.clock.now(), this.settings);
     if (candidate === undefined || mono >= candidate.usableUntilMono) return undefined;
     if (requireFresh && mono >= candidate.refreshAheadAtMono) return undefined;
     const cur = this.current;
@@ -952,43 +688,6 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       durationMs: 0,
     });
     return candidate;
-  }
-
-  /**
-   * Converts a persisted record (wall-clock times) to monotonic deadlines, once. The remaining
-   * time is capped at the lifetime, so a wall clock that is behind (a Pi without RTC) cannot
-   * stretch a token.
-   */
-  private toActive(record: TokenRecord, refMono: number, refWall: number): ActiveToken | undefined {
-    const token = record.accessToken;
-    const expiresAt = record.expiresAt;
-    if (!token || typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined;
-    let lifetimeMs: number;
-    if (typeof record.expiresIn === 'number' && record.expiresIn > 0) lifetimeMs = record.expiresIn * 1000;
-    else if (typeof record.obtainedAt === 'number' && expiresAt > record.obtainedAt)
-      lifetimeMs = expiresAt - record.obtainedAt;
-    else lifetimeMs = Math.max(0, expiresAt - refWall);
-    if (lifetimeMs <= 0) return undefined;
-    const remaining = Math.min(expiresAt - refWall, lifetimeMs);
-    const deadline = refMono + remaining;
-    const safety = Math.min(this.safetyMarginMs, lifetimeMs / 10);
-    const ahead = Math.min(this.refreshAheadMs, lifetimeMs / 2);
-    const refreshAheadAt = deadline - ahead;
-    const warnAt = deadline - this.nearExpiryWarningMs;
-    return {
-      token,
-      fingerprint: fingerprint(token) ?? '',
-      scope: record.scope,
-      lifetimeMs,
-      obtainedMono: deadline - lifetimeMs,
-      deadlineMono: deadline,
-      usableUntilMono: deadline - safety,
-      refreshAheadAtMono: refreshAheadAt,
-      warnAtMono: warnAt,
-      attentionAtMono: Math.min(refreshAheadAt, warnAt),
-      replacementFailed: false,
-      nearExpiryWarned: false,
-    };
   }
 
   private install(active: ActiveToken): void {
@@ -1059,7 +758,12 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** Replaces any secret this cache knows with its fingerprint. */
   private redact(text: string): string {
     let out = text;
-    for (const secret of [this.current?.token, this.lastToken, this.refreshToken, this.seedRefreshToken]) {
+    for (const secret of [
+      this.current?.token,
+      this.lastToken,
+      this.refreshToken,
+      this.settings.seedRefreshToken,
+    ]) {
       if (secret && secret.length >= 8 && out.includes(secret))
         out = out.split(secret).join(`[${fingerprint(secret)}]`);
     }
@@ -1089,33 +793,6 @@ class RefreshFailure extends Error {
   }
 }
 
-function defaultIsRetryable(error: unknown): boolean {
-  if (error instanceof RetryableRefreshError) return true;
-  if (error instanceof TokenError) return false;
-  return true;
-}
-
-function checkResult(result: RefreshResult): RefreshResult {
-  if (
-    result === null ||
-    typeof result !== 'object' ||
-    typeof result.accessToken !== 'string' ||
-    result.accessToken.length === 0 ||
-    typeof result.expiresIn !== 'number' ||
-    !Number.isFinite(result.expiresIn) ||
-    result.expiresIn <= 0
-  ) {
-    throw new RetryableRefreshError('refresh function returned no access token or no positive expiresIn');
-  }
-  if (
-    result.refreshToken !== undefined &&
-    (typeof result.refreshToken !== 'string' || !result.refreshToken)
-  ) {
-    throw new RetryableRefreshError('refresh function returned an empty refresh token');
-  }
-  return result;
-}
-
 function describe(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
@@ -1123,18 +800,4 @@ function describe(err: unknown): string {
 
 function closedError(): TokenError {
   return new TokenError('token cache closed');
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new RangeError(`TokenCache: ${name} must be a non-negative number`);
-  return value;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw new RangeError(`TokenCache: ${name} must be a positive number`);
-  return value;
 }

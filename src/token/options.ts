@@ -1,0 +1,154 @@
+import type { ActiveTokenWindows } from './active-token.js';
+import { systemClock } from './clock.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { defaultIsRetryable } from './retry-policy.js';
+import { MemoryStore } from './stores/memory-store.js';
+import type { Clock, Logger, RefreshFn, TokenStore } from './types.js';
+
+/** Options of a {@link TokenCache}. Durations are milliseconds unless the name says otherwise. */
+export interface TokenCacheOptions {
+  /**
+   * Performs one upstream token request (one attempt). It receives the newest refresh token and
+   * an AbortSignal that fires on timeout or close. Throw `ReauthorizationRequiredError` for a dead
+   * grant (never retried) and `RetryableRefreshError` (with `retryAfterMs` for a 429) for transient
+   * failures.
+   */
+  refresh: RefreshFn;
+
+  /** Where the token lives between calls, restarts and processes. Default: a new MemoryStore. */
+  store?: TokenStore;
+
+  /** Time source; tests pass a ManualClock. Default: systemClock (expiry decisions are monotonic). */
+  clock?: Clock;
+
+  /** Structured logger (pino works). Tokens are never passed to it. Default: no logging. */
+  logger?: Logger;
+
+  /** Identifies this cache in logs, events and snapshots. Default: 'token'. */
+  name?: string;
+
+  /**
+   * When less than this remains, the first caller starts one background refresh while everyone
+   * keeps getting the current token. Capped at half the token's lifetime. Default: 5 minutes.
+   */
+  refreshAheadMs?: number;
+
+  /**
+   * A token with less than this left is never handed out; callers wait for a new one instead.
+   * Capped at a tenth of the token's lifetime. Default: 30 seconds.
+   */
+  safetyMarginMs?: number;
+
+  /**
+   * Below this remaining lifetime, a warning is logged (once per token) if a refresh meant to
+   * replace the token has failed. A refresh-ahead that is merely running is not warned about.
+   * Default: 10 minutes.
+   */
+  nearExpiryWarningMs?: number;
+
+  /** One upstream attempt is aborted (its signal fires) after this long. Default: 10 seconds. */
+  attemptTimeoutMs?: number;
+
+  /** Upstream attempts per refresh, including the first. Default: 3. */
+  maxAttempts?: number;
+
+  /**
+   * Retry n waits a random time in [0, min(backoffMaxMs, backoffBaseMs * 2^(n-1))) ("full
+   * jitter"). Also the base of the pause between failed background refreshes. Default: 500.
+   */
+  backoffBaseMs?: number;
+
+  /** Upper bound of one backoff pause. Default: 10 seconds. */
+  backoffMaxMs?: number;
+
+  /**
+   * A Retry-After up to this long is waited out within the refresh; a longer one ends the
+   * refresh, and no new one starts before it has passed (callers with no usable token get the
+   * refresh's error meanwhile). Default: 30 seconds.
+   */
+  maxRetryAfterMs?: number;
+
+  /** Source of jitter in [0, 1); tests inject a fixed one. Default: Math.random. */
+  random?: () => number;
+
+  /**
+   * Decides whether a failed attempt is retried. Default: ReauthorizationRequiredError and other
+   * TokenErrors are not, RetryableRefreshError is, any other error (network, parse) is.
+   */
+  isRetryable?: (error: unknown) => boolean;
+
+  /**
+   * Shared stores only: how long the fleet-wide refresh lock is held at most (its TTL when the
+   * holder dies). Should exceed one whole refresh with retries. Default: 60 seconds.
+   */
+  lockTtlMs?: number;
+
+  /**
+   * Shared stores only: how long to wait for another holder's result before trying the lock
+   * again. Default: 5 seconds.
+   */
+  lockWaitMs?: number;
+
+  /**
+   * A refresh token from configuration (e.g. an environment variable). Used when the store holds
+   * none or holds one seeded from a different value; a store record seeded from this same value
+   * keeps its (possibly rotated) refresh token.
+   */
+  seedRefreshToken?: string;
+}
+
+/** TokenCacheOptions with every default filled in and every number checked. */
+export interface TokenCacheSettings extends ActiveTokenWindows, RetryPolicy {
+  refresh: RefreshFn;
+  store: TokenStore;
+  clock: Clock;
+  logger: Logger;
+  name: string;
+  attemptTimeoutMs: number;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  /** An empty string counts as unset, as an empty environment variable would. */
+  seedRefreshToken: string | undefined;
+}
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Fills in defaults and rejects a missing refresh function or an out-of-range number. */
+export function resolveOptions(options: TokenCacheOptions): TokenCacheSettings {
+  if (typeof options?.refresh !== 'function')
+    throw new TypeError('TokenCache: options.refresh must be a function');
+  return {
+    refresh: options.refresh,
+    store: options.store ?? new MemoryStore(),
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? noopLogger,
+    name: options.name ?? 'token',
+    refreshAheadMs: nonNegative('refreshAheadMs', options.refreshAheadMs, 5 * 60_000),
+    safetyMarginMs: nonNegative('safetyMarginMs', options.safetyMarginMs, 30_000),
+    nearExpiryWarningMs: nonNegative('nearExpiryWarningMs', options.nearExpiryWarningMs, 10 * 60_000),
+    attemptTimeoutMs: positive('attemptTimeoutMs', options.attemptTimeoutMs, 10_000),
+    maxAttempts: Math.floor(positive('maxAttempts', options.maxAttempts, 3)),
+    backoffBaseMs: nonNegative('backoffBaseMs', options.backoffBaseMs, 500),
+    backoffMaxMs: nonNegative('backoffMaxMs', options.backoffMaxMs, 10_000),
+    maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 30_000),
+    random: options.random ?? Math.random,
+    isRetryable: options.isRetryable ?? defaultIsRetryable,
+    lockTtlMs: positive('lockTtlMs', options.lockTtlMs, 60_000),
+    lockWaitMs: positive('lockWaitMs', options.lockWaitMs, 5_000),
+    seedRefreshToken: options.seedRefreshToken || undefined,
+  };
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new RangeError(`TokenCache: ${name} must be a non-negative number`);
+  return value;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new RangeError(`TokenCache: ${name} must be a positive number`);
+  return value;
+}
