@@ -3,7 +3,8 @@ import { ReauthorizationRequiredError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import { ManualClock } from './manual-clock.js';
 import { SharedMemoryBackend } from './stores/shared-memory-store.js';
-import { FakeIssuer, RecordingLogger, settle, track } from './test-helpers/fake-issuer.js';
+import { FakeIssuer, settle, track } from './test-helpers/fake-issuer.js';
+import { RecordingLogger } from './test-helpers/recording-logger.js';
 import { TokenCache, type TokenCacheOptions } from './token-cache.js';
 
 const MIN = 60_000;

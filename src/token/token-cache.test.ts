@@ -9,7 +9,8 @@ import {
 import { fingerprint } from './fingerprint.js';
 import { ManualClock } from './manual-clock.js';
 import { MemoryStore } from './stores/memory-store.js';
-import { FakeIssuer, RecordingLogger, settle, track } from './test-helpers/fake-issuer.js';
+import { FakeIssuer, settle, track } from './test-helpers/fake-issuer.js';
+import { RecordingLogger } from './test-helpers/recording-logger.js';
 import { TokenCache, type TokenCacheOptions } from './token-cache.js';
 import type { TokenRecord } from './types.js';
 

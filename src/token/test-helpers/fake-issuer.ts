@@ -1,5 +1,5 @@
 import type { ManualClock } from '../manual-clock.js';
-import type { Logger, RefreshContext, RefreshFn, RefreshResult } from '../types.js';
+import type { RefreshContext, RefreshFn, RefreshResult } from '../types.js';
 
 /** What the next upstream request does instead of succeeding. */
 export type Fault = Error | 'hang';
@@ -70,31 +70,6 @@ export class FakeIssuer {
   /** Every token issued so far. */
   issued(): string[] {
     return [...this.expiries.keys()];
-  }
-}
-
-/** A logger that records every line, for assertions (and for checking no secret is logged). */
-export class RecordingLogger implements Logger {
-  readonly lines: Array<{ level: string; obj: object; msg: string | undefined }> = [];
-  debug(obj: object, msg?: string): void {
-    this.lines.push({ level: 'debug', obj, msg });
-  }
-  info(obj: object, msg?: string): void {
-    this.lines.push({ level: 'info', obj, msg });
-  }
-  warn(obj: object, msg?: string): void {
-    this.lines.push({ level: 'warn', obj, msg });
-  }
-  error(obj: object, msg?: string): void {
-    this.lines.push({ level: 'error', obj, msg });
-  }
-  /** Lines at `level` whose message contains `text`. */
-  find(level: string, text: string) {
-    return this.lines.filter((l) => l.level === level && (l.msg ?? '').includes(text));
-  }
-  /** Everything logged, as one string. */
-  dump(): string {
-    return JSON.stringify(this.lines);
   }
 }
 
