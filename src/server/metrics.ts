@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock, RefreshFn } from '../token/types.js';
 import type { TokenSnapshotView } from './deps.js';
 
 /** The cache counters exported as Prometheus counters, by their snapshot name. */
@@ -104,5 +105,39 @@ export class AppMetrics {
   /** Records one token refresh. */
   observeRefresh(durationMs: number, outcome: 'success' | 'failure'): void {
     this.refreshDuration.observe({ outcome }, durationMs / 1000);
+  }
+}
+
+/**
+ * Times token refreshes that fail: `wrap` notes when a refresh's first attempt starts, and
+ * `failed` (on the cache's `refresh_failed`, after its retries) observes the whole duration.
+ * Successes come from the cache's `refreshed` event, which carries its own duration.
+ */
+export class RefreshFailureTimer {
+  private startedAt: number | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly observe: (durationMs: number) => void,
+  ) {}
+
+  /** The refresh function to give the cache. */
+  wrap(refresh: RefreshFn): RefreshFn {
+    return (ctx) => {
+      if (ctx.attempt === 1 || this.startedAt === undefined) this.startedAt = this.clock.monotonic();
+      return refresh(ctx);
+    };
+  }
+
+  /** A refresh ended in failure: observe it once. */
+  failed(): void {
+    if (this.startedAt === undefined) return;
+    this.observe(this.clock.monotonic() - this.startedAt);
+    this.startedAt = undefined;
+  }
+
+  /** A refresh succeeded: forget its start. */
+  succeeded(): void {
+    this.startedAt = undefined;
   }
 }

@@ -19,7 +19,7 @@ import { buildApp } from './app.js';
 import type { AppDeps, RoutePlugin } from './deps.js';
 import { createLogger, type PinoLogger } from './logger.js';
 import { LoginFlow } from './login-flow.js';
-import { AppMetrics } from './metrics.js';
+import { AppMetrics, RefreshFailureTimer } from './metrics.js';
 import { chooseTokenStore } from './token-store.js';
 
 /** A running SpotiPi server. */
@@ -134,8 +134,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ...(clientSecret ? { clientSecret } : {}),
       timeoutMs: config.tokenCache.refreshTimeoutMs,
     });
+    // Scraped only after the cache exists; built first so the refresh function can report to it.
+    const metrics = new AppMetrics(() => tokenCache.snapshot());
+    const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
     const tokenCache = new TokenCache({
-      refresh: accounts.refreshFn(),
+      refresh: failureTimer.wrap(accounts.refreshFn()),
       store,
       clock,
       logger: logger.child({ module: 'token-cache' }),
@@ -148,12 +151,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ...(seedRefreshToken ? { seedRefreshToken } : {}),
     });
     cleanups.push(() => tokenCache.close());
-    await tokenCache.init();
-
-    const metrics = new AppMetrics(() => tokenCache.snapshot());
     tokenCache.on('refreshed', (e) => {
+      failureTimer.succeeded();
       if (e.source === 'upstream') metrics.observeRefresh(e.durationMs, 'success');
     });
+    tokenCache.on('refresh_failed', () => failureTimer.failed());
+    await tokenCache.init();
 
     const spotify = new SpotifyWebApi({
       baseUrl: spotifyConfig.apiUrl,
@@ -195,7 +198,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       tokenCache,
       spotify,
       login,
-      metrics,
+      metrics: metrics,
       plugins,
       webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
       sessionSecret: await sessionSecret(config, logger),
