@@ -55,6 +55,52 @@ describe('collectOffsetPages', () => {
     expect(Math.max(...src.requests)).toBe(100);
   });
 
+  it('steps by the page size the server reports when it serves fewer items than asked', async () => {
+    const data = Array.from({ length: 45 }, (_, i) => i);
+    const requests: [number, number][] = [];
+    const items = await collectOffsetPages(
+      async (offset, limit) => {
+        requests.push([offset, limit]);
+        const served = Math.min(limit, 10);
+        return {
+          href: '',
+          items: data.slice(offset, offset + served),
+          limit: served,
+          next: null,
+          offset,
+          previous: null,
+          total: data.length,
+        };
+      },
+      { limit: 50, concurrency: 2 },
+    );
+    expect(items).toEqual(data);
+    expect(requests.map(([offset]) => offset).sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 40]);
+  });
+
+  it('fetches no further pages once one has failed', async () => {
+    const requested: number[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await expect(
+      collectOffsetPages(
+        async (offset) => {
+          requested.push(offset);
+          if (offset === 1) throw new Error('page failed');
+          if (offset > 0) await gate;
+          return { href: '', items: [offset], limit: 1, next: 'n', offset, previous: null, total: 40 };
+        },
+        { limit: 1, concurrency: 2 },
+      ),
+    ).rejects.toThrow('page failed');
+    // Let the other worker's page finish, then give it every chance to ask for more.
+    release();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(requested).toEqual([0, 1, 2]);
+  });
+
   it('passes a failing page on to the caller', async () => {
     await expect(
       collectOffsetPages(

@@ -23,17 +23,25 @@ export async function collectOffsetPages<T>(
 
   const first = await fetchPage(0, limit);
   const total = Math.min(first.total, maxItems);
+  // A server may serve fewer than asked (its own cap): step by the page size it reports.
+  const step = Number.isInteger(first.limit) && first.limit > 0 && first.limit < limit ? first.limit : limit;
   const pages: T[][] = [first.items];
   const offsets: number[] = [];
-  for (let offset = first.items.length > 0 ? limit : total; offset < total; offset += limit)
+  for (let offset = first.items.length > 0 ? step : total; offset < total; offset += step)
     offsets.push(offset);
 
   let cursor = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (cursor < offsets.length) {
+    // After one page fails the result is lost anyway: fetch no further pages.
+    while (cursor < offsets.length && !failed) {
       const index = cursor++;
-      const page = await fetchPage(offsets[index]!, limit);
-      pages[index + 1] = page.items;
+      try {
+        pages[index + 1] = (await fetchPage(offsets[index]!, step)).items;
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, offsets.length) }, worker));
