@@ -154,7 +154,10 @@ describe('emulator token endpoint', () => {
 
   it('gives a client-credentials token that user endpoints refuse', async () => {
     const res = await tokenRequest({ grant_type: 'client_credentials' });
-    const { access_token } = (await res.json()) as { access_token: string };
+    const body = (await res.json()) as Record<string, unknown>;
+    // Spotify's client-credentials answer has no scope (and no refresh token).
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    const access_token = String(body.access_token);
     expect((await api('/v1/search?q=light&type=track', { token: access_token })).status).toBe(200);
     const me = await api('/v1/me', { token: access_token });
     expect(me.status).toBe(401);

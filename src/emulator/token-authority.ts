@@ -13,7 +13,8 @@ export interface OAuthFailure {
 export interface TokenBody {
   access_token: string;
   token_type: 'Bearer';
-  scope: string;
+  /** Absent for client credentials: an app token carries no user scopes. */
+  scope?: string;
   expires_in: number;
   refresh_token?: string;
 }
@@ -211,6 +212,7 @@ export class TokenAuthority {
     const accessToken = `BQ${token(120)}`;
     const lifetime = this.opts.tokenLifetimeSec;
     this.access.set(accessToken, { kind, scope, expiresAt: now + lifetime * 1000 });
+    if (kind === 'app') return { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime };
     return { access_token: accessToken, token_type: 'Bearer', scope, expires_in: lifetime };
   }
 

@@ -47,7 +47,7 @@ export type FaultKind =
   | 'rate_limit'
   /** Token endpoint: 400 `invalid_grant` (API: 401). */
   | 'invalid_grant'
-  /** Token endpoint: 401 `invalid_client`. */
+  /** Token endpoint: 400 `invalid_client` (as Spotify answers a wrong client secret). */
   | 'invalid_client'
   /** Wait `delayMs` (real time) and then answer normally; a long delay is a timeout. */
   | 'delay'
