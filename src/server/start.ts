@@ -106,6 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         port: 0,
         host: '127.0.0.1',
         developmentMode: true,
+        tokenLifetimeSec: config.demo.tokenLifetimeSec,
         ...options.emulator,
       });
       const running = emulator;

@@ -31,6 +31,18 @@ describe('startServer in demo mode', () => {
     expect(status).toMatchObject({ mode: 'demo', state: 'valid', store: { kind: 'memory' } });
   });
 
+  it('gives demo tokens the lifetime SPOTIPI_DEMO_TOKEN_LIFETIME_SECONDS asks for', async () => {
+    server = await startServer(testConfig({ PORT: '0', SPOTIPI_DEMO_TOKEN_LIFETIME_SECONDS: '120' }), {
+      logger: createLogger('silent', new LogCapture()),
+      webRoot: tempDir(),
+    });
+    expect(server.emulator!.issueAccessToken().expiresIn).toBe(120);
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
+      time_until_expiry_minutes: number;
+    };
+    expect(ready.time_until_expiry_minutes).toBeLessThanOrEqual(2);
+  });
+
   it('runs the demo on the shapes a self-registered (Development Mode) Spotify app gets, track counts included', async () => {
     server = await startServer(testConfig({ PORT: '0' }), {
       logger: createLogger('silent', new LogCapture()),
