@@ -12,13 +12,13 @@ import { CacheMetrics } from './metrics.js';
 import { resolveOptions, type TokenCacheOptions, type TokenCacheSettings } from './options.js';
 import { checkResult, decideRetry, refreshAheadPause } from './retry-policy.js';
 import { buildSnapshot, type TokenCacheSnapshot } from './snapshot.js';
+import { StoreHealthTracker } from './store-health.js';
 import type {
   CacheState,
   Clock,
   Logger,
   RefreshResult,
   StoreChangeInfo,
-  StoreHealth,
   StoreLock,
   TokenProvider,
   TokenRecord,
@@ -45,6 +45,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly metrics = new CacheMetrics();
+  private readonly storeHealth: StoreHealthTracker;
   private readonly closeController = new AbortController();
 
   private current: ActiveToken | undefined;
@@ -68,9 +69,6 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private aheadFailures = 0;
   /** Failed refreshes since the last success (thins out repeated log lines). */
   private failureStreak = 0;
-  private storeTrouble: string | undefined;
-  /** The store's own health said degraded during the current trouble, so its later 'ok' means it recovered. */
-  private storeTroubleSeen = false;
   private loaded = false;
   private loading: Promise<void> | undefined;
   private closed = false;
@@ -84,6 +82,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     this.store = this.settings.store;
     this.clock = this.settings.clock;
     this.logger = this.settings.logger;
+    this.storeHealth = new StoreHealthTracker(this.store, this.logger, this.name);
   }
 
   /** Returns a usable access token, from the cache when possible, else from one shared refresh. */
@@ -117,7 +116,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     Promise.resolve()
       .then(() => this.store.invalidate(target))
       .then(
-        () => this.storeOk(),
+        () => this.storeHealth.ok(),
         (err: unknown) => this.storeFailed('invalidate', err),
       );
   }
@@ -181,7 +180,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     return buildSnapshot({
       name: this.name,
       state: this.state(monoMs),
-      store: { kind: this.store.kind, health: this.health() },
+      store: { kind: this.store.kind, health: this.storeHealth.health() },
       metrics: this.metrics,
       token: this.current,
       refreshToken: this.refreshToken,
@@ -437,7 +436,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       let lock: StoreLock | undefined;
       try {
         lock = await store.acquireLock(this.settings.lockTtlMs);
-        this.storeOk();
+        this.storeHealth.ok();
       } catch (err) {
         this.storeFailed('lock', err);
         return this.refreshUpstream();
@@ -451,7 +450,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       let record: TokenRecord | undefined;
       try {
         record = await store.waitForChange(seen, Math.min(this.settings.lockWaitMs, deadline - now));
-        this.storeOk();
+        this.storeHealth.ok();
       } catch (err) {
         this.storeFailed('wait', err);
         return this.refreshUpstream();
@@ -595,7 +594,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private async loadRecord(): Promise<TokenRecord | undefined> {
     try {
       const record = await this.store.load();
-      this.storeOk();
+      this.storeHealth.ok();
       return record;
     } catch (err) {
       this.storeFailed('load', err);
@@ -608,7 +607,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     try {
       await this.store.save(record);
       this.refreshTokenUnsaved = false;
-      this.storeOk();
+      this.storeHealth.ok();
     } catch (err) {
       if (refreshTokenChanged) this.refreshTokenUnsaved = true;
       this.storeFailed('save', err);
@@ -713,46 +712,11 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     return 'empty';
   }
 
-  private health(): StoreHealth {
-    let own: StoreHealth = { state: 'ok' };
-    try {
-      own = this.store.health?.() ?? own;
-    } catch {
-      own = { state: 'degraded', reason: 'health check failed' };
-    }
-    if (this.storeTrouble !== undefined) {
-      if (own.state === 'degraded') this.storeTroubleSeen = true;
-      // A store that reconnects by itself (Redis) is healthy again before this cache's next call to it.
-      else if (this.storeTroubleSeen) this.storeOk();
-      else return { state: 'degraded', reason: this.storeTrouble };
-    }
-    return own;
-  }
-
-  private storeOk(): void {
-    if (this.storeTrouble === undefined) return;
-    this.storeTrouble = undefined;
-    this.storeTroubleSeen = false;
-    this.logger.info({ cache: this.name, store: this.store.kind }, 'token store recovered');
-  }
-
+  /** Counts a failed store call and marks the store degraded until a call succeeds again. */
   private storeFailed(op: string, err: unknown): void {
     const reason = `${op} failed: ${this.redact(describe(err))}`;
     this.metrics.error(`store ${reason}`, this.clock.now());
-    try {
-      if (this.store.health?.().state === 'degraded') this.storeTroubleSeen = true;
-    } catch {
-      // health() is advisory
-    }
-    if (this.storeTrouble !== undefined) {
-      this.storeTrouble = reason;
-      return;
-    }
-    this.storeTrouble = reason;
-    this.logger.warn(
-      { cache: this.name, store: this.store.kind, op, err: reason },
-      'token store unavailable; degraded to this process',
-    );
+    this.storeHealth.failed(op, reason);
   }
 
   /** Replaces any secret this cache knows with its fingerprint. */
