@@ -78,6 +78,36 @@ describe('emulator token endpoint', () => {
     }
   });
 
+  it('honours a rotated-out refresh token only within the rotation grace window', async () => {
+    const graceClock = new ManualClock();
+    const graced = await startEmulator({
+      rotateRefreshTokens: true,
+      rotationGraceSec: 30,
+      clock: graceClock,
+    });
+    const refresh = (refreshToken: string) =>
+      fetch(`${graced.url}/api/token`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      });
+    try {
+      const first = (await (await refresh(DEMO_REFRESH_TOKEN)).json()) as { refresh_token: string };
+      expect(graced.validRefreshTokens()).toEqual([first.refresh_token]);
+      expect(graced.acceptsRefreshToken(DEMO_REFRESH_TOKEN)).toBe(true);
+      await graceClock.advance(29_000);
+      expect((await refresh(DEMO_REFRESH_TOKEN)).status).toBe(200);
+      await graceClock.advance(1_000);
+      expect(graced.acceptsRefreshToken(DEMO_REFRESH_TOKEN)).toBe(false);
+      const late = await refresh(DEMO_REFRESH_TOKEN);
+      expect(late.status).toBe(400);
+      expect(await late.json()).toMatchObject({ error: 'invalid_grant' });
+      expect(graced.acceptsRefreshToken(first.refresh_token)).toBe(true);
+    } finally {
+      await graced.close();
+    }
+  });
+
   it('answers OAuth errors with error and error_description', async () => {
     const cases: [Record<string, string>, string | null, number, string, string][] = [
       [{}, basic, 400, 'unsupported_grant_type', 'grant_type parameter is missing'],

@@ -27,6 +27,8 @@ interface AccessRecord {
 
 interface RefreshRecord {
   scope: string;
+  /** Set once rotated out: the wall ms until which it is still honoured (the grace window). */
+  retiresAt?: number;
 }
 
 interface CodeRecord {
@@ -41,6 +43,8 @@ export interface AuthorityOptions {
   clock: Clock;
   tokenLifetimeSec: number;
   rotateRefreshTokens: boolean;
+  /** Seconds a rotated-out refresh token stays usable (0: it stops working at once). */
+  rotationGraceSec: number;
   clientId: string;
   clientSecret: string;
   refreshTokens: string[];
@@ -120,10 +124,15 @@ export class TokenAuthority {
   refreshGrant(refreshToken: string | null): TokenBody | OAuthFailure {
     if (!refreshToken) return fail(400, 'invalid_request', 'refresh_token must be supplied');
     const record = this.refresh.get(refreshToken);
-    if (!record) return fail(400, 'invalid_grant', 'Invalid refresh token');
+    const now = this.opts.clock.now();
+    if (record?.retiresAt !== undefined && record.retiresAt <= now) this.refresh.delete(refreshToken);
+    if (!record || !this.refresh.has(refreshToken))
+      return fail(400, 'invalid_grant', 'Invalid refresh token');
     const body = this.issueAccess('user', record.scope);
     if (this.opts.rotateRefreshTokens) {
-      this.refresh.delete(refreshToken);
+      const graceMs = this.opts.rotationGraceSec * 1000;
+      if (graceMs > 0) record.retiresAt ??= now + graceMs;
+      else this.refresh.delete(refreshToken);
       body.refresh_token = this.issueRefresh(record.scope);
     }
     return body;
@@ -202,8 +211,17 @@ export class TokenAuthority {
     this.access.clear();
   }
 
+  /** Refresh tokens that are current (not rotated out). */
   validRefreshTokens(): string[] {
-    return [...this.refresh.keys()];
+    return [...this.refresh].filter(([, r]) => r.retiresAt === undefined).map(([t]) => t);
+  }
+
+  /** Whether a refresh grant with `refreshToken` would succeed now (current, or rotated out but within grace). */
+  acceptsRefreshToken(refreshToken: string): boolean {
+    const record = this.refresh.get(refreshToken);
+    return (
+      record !== undefined && (record.retiresAt === undefined || record.retiresAt > this.opts.clock.now())
+    );
   }
 
   private issueAccess(kind: 'user' | 'app', scope: string): TokenBody {

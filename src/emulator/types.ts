@@ -12,6 +12,12 @@ export interface EmulatorOptions {
   tokenLifetimeSec?: number;
   /** Return a new refresh token on every refresh (the old one stops working); default false. */
   rotateRefreshTokens?: boolean;
+  /**
+   * With rotation: seconds a rotated-out refresh token is still honoured (like Auth0's reuse
+   * interval or Okta's grace period), so a client killed before it stored the new one keeps its
+   * login. Default 0: strict single use, as Spotify's PKCE refresh tokens were.
+   */
+  rotationGraceSec?: number;
   /** Registered client id; default DEMO_CLIENT_ID. */
   clientId?: string;
   /** Registered client secret; default DEMO_CLIENT_SECRET. */
@@ -131,6 +137,8 @@ export interface RunningEmulator {
   issueAccessToken(): { accessToken: string; expiresIn: number; refreshToken: string };
   /** The currently valid refresh tokens (with rotation, the newest). */
   validRefreshTokens(): string[];
+  /** Whether a refresh grant with this refresh token would succeed now (current, or within the rotation grace). */
+  acceptsRefreshToken(refreshToken: string): boolean;
   /** Current playback, with progress computed at the clock's now (a copy). */
   playback(): EmulatorPlayback | null;
   /** Ends playback: no device is active (player commands get 404 NO_ACTIVE_DEVICE, /me/player 204). */

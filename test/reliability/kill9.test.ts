@@ -93,10 +93,14 @@ async function runAndKill(config: object): Promise<string[]> {
   return lines;
 }
 
-async function lane(iterations: number): Promise<LaneResult> {
+/**
+ * One lane of kills. `rotationGraceSec` 0 is strict single-use rotation; above 0 the emulator
+ * honours a rotated-out refresh token for that long, as providers with a reuse interval do.
+ */
+async function lane(iterations: number, rotationGraceSec = 0): Promise<LaneResult> {
   const dir = mkdtempSync(join(tmpdir(), 'spotipi-kill9-'));
   const file = join(dir, 'token.json');
-  const emulator: RunningEmulator = await startEmulator({ rotateRefreshTokens: true });
+  const emulator: RunningEmulator = await startEmulator({ rotateRefreshTokens: true, rotationGraceSec });
   const result: LaneResult = {
     iterations,
     keptNewest: 0,
@@ -130,6 +134,12 @@ async function lane(iterations: number): Promise<LaneResult> {
       if (parsed.problem !== undefined || onDisk === undefined) {
         result.failures.push(`iteration ${i}: token file invalid: ${parsed.problem ?? 'no refresh token'}`);
         break;
+      }
+      if (rotationGraceSec > 0) {
+        // With a grace window the login must survive every kill: the file's token still works.
+        if (emulator.acceptsRefreshToken(onDisk)) result.keptNewest++;
+        else result.failures.push(`iteration ${i}: the token file's refresh token no longer works`);
+        continue;
       }
       const valid = emulator.validRefreshTokens();
       if (valid.length !== 1)
@@ -188,5 +198,20 @@ describe('kill -9 in the middle of refreshes with rotation', () => {
     // The workers must really have been refreshing when killed, not only starting up.
     expect(grants).toBeGreaterThan(ITERATIONS);
     expect(kept).toBeGreaterThan(0);
+  });
+});
+
+describe('kill -9 with a provider that honours a rotated-out refresh token for a grace window', () => {
+  it('never loses the login: after every kill the token file holds a refresh token that still works', {
+    timeout: 120_000,
+  }, async () => {
+    const kills = ITERATIONS / 2;
+    const result = await lane(kills, 60);
+    console.log(
+      `kill -9 x${kills} with a 60 s rotation grace (${result.grants} rotations): login kept after ${result.keptNewest}`,
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.keptNewest).toBe(kills);
+    expect(result.grants).toBeGreaterThan(kills);
   });
 });
