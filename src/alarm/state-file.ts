@@ -1,6 +1,6 @@
 import { rename } from 'node:fs/promises';
 import type { Logger } from '../token/types.js';
-import { readJsonFile, writeFileAtomic } from '../util/atomic-file.js';
+import { readJsonFile, removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js';
 
 /**
  * One small JSON document on disk, replaced atomically on every save.
@@ -25,6 +25,7 @@ export class JsonStateFile<T> {
    * treated as absent, so one bad file cannot keep the server from starting.
    */
   async load(parse: (raw: unknown) => T): Promise<T | undefined> {
+    await removeStaleTempFiles(this.path);
     let raw: unknown;
     try {
       raw = await readJsonFile(this.path);

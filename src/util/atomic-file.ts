@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -13,7 +13,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const mode = options.mode ?? 0o600;
   const handle = await open(tmp, 'w', mode);
   try {
@@ -59,4 +59,39 @@ export async function readJsonFile(path: string): Promise<unknown | undefined> {
     throw err;
   }
   return JSON.parse(text) as unknown;
+}
+
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.`;
+}
+
+/**
+ * Deletes temp files that `writeFileAtomic(path)` left behind when its process was killed
+ * mid-write (they may hold secrets). Files of live processes are left alone. Returns how many
+ * were removed; never throws.
+ */
+export async function removeStaleTempFiles(path: string): Promise<number> {
+  const prefix = tempPrefix(path);
+  let removed = 0;
+  try {
+    for (const name of await readdir(dirname(path))) {
+      const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length)) : null;
+      if (!m || isAlive(Number(m[1]))) continue;
+      await rm(join(dirname(path), name), { force: true });
+      removed++;
+    }
+  } catch {
+    // A missing or unreadable directory has nothing to clean.
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

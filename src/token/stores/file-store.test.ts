@@ -45,6 +45,24 @@ describe('FileStore', () => {
     expect(logger.lines).toHaveLength(0);
   });
 
+  it('deletes temp files a killed writer left behind, and keeps those of live processes', async () => {
+    const store = new FileStore(path, { logger });
+    await store.save(record);
+    // pid 2^22+1 is above Linux's pid_max, so no live process owns it.
+    const dead = join(dir, 'state', '.token.json.4194305.deadbeef.tmp');
+    const live = join(dir, 'state', `.token.json.${process.pid}.cafebabe.tmp`);
+    await writeFile(dead, 'half a token');
+    await writeFile(live, 'being written');
+    const other = join(dir, 'state', 'unrelated.tmp');
+    await writeFile(other, 'not ours');
+    expect(await new FileStore(path, { logger }).load()).toEqual(record);
+    expect((await readdir(join(dir, 'state'))).sort()).toEqual(
+      [`.token.json.${process.pid}.cafebabe.tmp`, 'token.json', 'unrelated.tmp'].sort(),
+    );
+    expect(logger.find('info', 'removed temp files')).toHaveLength(1);
+    await rm(live);
+  });
+
   it('returns undefined without a warning when the file does not exist', async () => {
     expect(await new FileStore(path, { logger }).load()).toBeUndefined();
     expect(logger.lines).toHaveLength(0);

@@ -1,5 +1,5 @@
 import { chmod, stat } from 'node:fs/promises';
-import { readJsonFile, writeFileAtomic } from '../../util/atomic-file.js';
+import { readJsonFile, removeStaleTempFiles, writeFileAtomic } from '../../util/atomic-file.js';
 import type { Logger, StoreHealth, TokenRecord, TokenStore } from '../types.js';
 import { withoutAccessToken } from './memory-store.js';
 
@@ -33,6 +33,7 @@ export class FileStore implements TokenStore {
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
   private lastWriteError: string | undefined;
+  private cleaned = false;
 
   /** Uses the file at `path` (created on first save, with its directory). */
   constructor(
@@ -45,6 +46,11 @@ export class FileStore implements TokenStore {
   /** Reads the record; undefined when the file is missing or unusable (logged). */
   async load(): Promise<TokenRecord | undefined> {
     await this.queue.catch(() => {});
+    if (!this.cleaned) {
+      this.cleaned = true;
+      const removed = await removeStaleTempFiles(this.path);
+      if (removed > 0) this.logger.info({ removed }, 'removed temp files left by an interrupted write');
+    }
     return this.read();
   }
 
