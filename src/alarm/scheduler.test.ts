@@ -334,6 +334,25 @@ describe('AlarmScheduler: snooze and stop', () => {
     expect(player.callsOf('play')).toHaveLength(1);
   });
 
+  it('keeps the snooze of a one-off alarm (disabled once it fired) through edits that do not disable it', async () => {
+    const s = await startScheduler();
+    const a = await s.create({ ...base, time: '07:01' });
+    await clock.advance(MIN);
+    await s.idle();
+    expect(s.get(a.id).enabled).toBe(false);
+    await s.snooze(a.id, 5);
+    await s.update(a.id, { label: 'Wake up' });
+    await s.update(a.id, {});
+    await s.replace(a.id, { ...base, time: '07:01', label: 'Renamed', enabled: true });
+    expect(s.get(a.id).state).toBe('snoozed');
+    await clock.advance(5 * MIN);
+    await s.idle();
+    expect(player.callsOf('play')).toHaveLength(2);
+    await s.snooze(a.id, 5);
+    await s.update(a.id, { enabled: false });
+    expect(s.get(a.id).state).toBe('idle');
+  });
+
   it('keeps a snooze across a restart', async () => {
     let s = await startScheduler();
     const a = await s.create({ ...base, time: '07:01', days: ['mon'] });

@@ -257,7 +257,7 @@ export class AlarmScheduler extends EventEmitter {
     const body = parseOrThrow(alarmInputSchema, input);
     stored.spec = this.withDefaults(id, body);
     stored.runtime.anchorAt = this.clock.now();
-    this.dropSnoozeIfDisabled(stored);
+    this.dropSnoozeIfDisabled(stored, body.enabled);
     await this.changed(stored, 'alarm replaced');
     return this.view(stored);
   }
@@ -273,14 +273,18 @@ export class AlarmScheduler extends EventEmitter {
     next.days = sortDays(next.days);
     stored.spec = next;
     stored.runtime.anchorAt = this.clock.now();
-    this.dropSnoozeIfDisabled(stored);
+    this.dropSnoozeIfDisabled(stored, patch.enabled);
     await this.changed(stored, 'alarm updated');
     return this.view(stored);
   }
 
-  /** A user who disables a snoozed alarm expects silence: the pending snooze goes too. */
-  private dropSnoozeIfDisabled(stored: StoredAlarm): void {
-    if (!stored.spec.enabled && stored.runtime.ring?.state === 'snoozed') stored.runtime.ring = undefined;
+  /**
+   * A user who disables a snoozed alarm expects silence: the pending snooze goes too. Only an
+   * explicit `enabled: false` counts: a snoozed one-off is already disabled, and renaming it
+   * must not cancel its snooze.
+   */
+  private dropSnoozeIfDisabled(stored: StoredAlarm, enabled: boolean | undefined): void {
+    if (enabled === false && stored.runtime.ring?.state === 'snoozed') stored.runtime.ring = undefined;
   }
 
   /** Deletes an alarm (stopping it if it rings). */
