@@ -321,6 +321,78 @@ describe('AlarmScheduler: snooze and stop', () => {
     expect(player.callsOf('play')).toHaveLength(1);
   });
 
+  it('stop while Spotify is still answering the play request pauses after it, so the music stays off', async () => {
+    const s = await startScheduler();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const play = player.play.bind(player);
+    player.play = async (request) => {
+      await gate;
+      return play(request);
+    };
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'] });
+    await clock.advance(MIN);
+    expect(s.get(a.id).state).toBe('starting');
+    const stopped = s.stop(a.id);
+    release();
+    expect((await stopped).state).toBe('idle');
+    await s.idle();
+    expect(player.playing).toBe(false);
+    const order = player.calls.map((c) => c.method);
+    expect(order.lastIndexOf('pause')).toBeGreaterThan(order.lastIndexOf('play'));
+    expect(player.callsOf('pause')[0]!.args).toEqual(['dev-kitchen']);
+  });
+
+  it('stop or delete while the alarm is still retrying to start pauses nothing (other music plays on)', async () => {
+    const s = await startScheduler();
+    player.failNext('getDevices', new FakeSpotifyError('Spotify is down', 503), 50);
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'] });
+    const b = await s.create({ ...base, time: '07:03', days: ['mon'], label: 'second' });
+    await clock.advance(MIN);
+    expect(s.get(a.id).state).toBe('starting');
+    await s.stop(a.id);
+    await clock.advance(2 * MIN);
+    expect(s.get(b.id).state).toBe('starting');
+    await s.remove(b.id);
+    player.clearFailures();
+    await clock.advance(30_000);
+    await s.idle();
+    expect(player.callsOf('pause')).toHaveLength(0);
+    expect(player.callsOf('play')).toHaveLength(0);
+    expect(logger.find('nothing to pause')).toHaveLength(2);
+  });
+
+  it('an alarm still starting when another fires gives way instead of staying "starting"', async () => {
+    const s = await startScheduler();
+    player.failNext('getDevices', new FakeSpotifyError('Spotify is down', 503), 1);
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'], label: 'first' });
+    const b = await s.create({ ...base, time: '07:01', days: ['mon'], label: 'second' });
+    await clock.advance(MIN);
+    await clock.advance(5_000);
+    await s.idle();
+    const states = [s.get(a.id), s.get(b.id)];
+    expect(states.map((v) => v.state).sort()).toEqual(['idle', 'ringing']);
+    const gaveWay = states.find((v) => v.state === 'idle')!;
+    expect(gaveWay.last_result).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('another alarm'),
+    });
+    expect(player.callsOf('play')).toHaveLength(1);
+  });
+
+  it('deleting a ringing alarm pauses its music', async () => {
+    const s = await startScheduler();
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'] });
+    await clock.advance(MIN);
+    await s.idle();
+    expect(player.playing).toBe(true);
+    await s.remove(a.id);
+    expect(player.playing).toBe(false);
+    expect(player.callsOf('pause')[0]!.args).toEqual(['dev-kitchen']);
+  });
+
   it('disabling a snoozed alarm cancels the pending snooze', async () => {
     const s = await startScheduler();
     const a = await s.create({ ...base, time: '07:01', days: ['mon'] });

@@ -71,6 +71,9 @@ const runtimeSchema = z.object({
   ring: ringSchema.optional(),
 });
 
+/** Abort reason when another alarm's firing takes over playback. */
+const SUPERSEDED = 'superseded by another alarm';
+
 /** The alarms file's name inside the state dir. */
 export const ALARMS_FILE = 'alarms.json';
 
@@ -141,6 +144,10 @@ export class AlarmScheduler extends EventEmitter {
   /** Aborts the firing/fade of a ringing alarm. */
   private readonly active = new Map<string, AbortController>();
   private readonly tasks = new Set<Promise<void>>();
+  /** The firing task of each alarm that has one, so stop/snooze can wait for its last Spotify call. */
+  private readonly running = new Map<string, Promise<void>>();
+  /** The device each alarm's latest firing started playback on (also when it was aborted right after). */
+  private readonly startedOn = new Map<string, string>();
   /** Occurrence each alarm's token was last warmed for. */
   private readonly warmed = new Map<string, number>();
   private readonly o: Required<
@@ -287,11 +294,14 @@ export class AlarmScheduler extends EventEmitter {
     if (enabled === false && stored.runtime.ring?.state === 'snoozed') stored.runtime.ring = undefined;
   }
 
-  /** Deletes an alarm (stopping it if it rings). */
+  /** Deletes an alarm (stopping it, and pausing playback, if it rings). */
   async remove(id: string): Promise<void> {
-    this.mustGet(id);
-    this.active.get(id)?.abort();
+    const stored = this.mustGet(id);
+    const ring = stored.runtime.ring;
+    if (ring && ring.state !== 'snoozed') await this.silence(id, ring, 'delete');
+    else this.active.get(id)?.abort();
     this.alarms.delete(id);
+    this.startedOn.delete(id);
     await this.persist();
     this.log.info({ alarm: id }, 'alarm deleted');
     this.emit('changed', { id });
@@ -307,11 +317,10 @@ export class AlarmScheduler extends EventEmitter {
       throw new ValidationError('minutes must be an integer from 1 to 120', 'minutes');
     }
     const length = minutes ?? this.o.snoozeMinutes;
-    this.active.get(id)?.abort();
-    if (ring.state !== 'snoozed') await this.pauseQuietly(ring.deviceId, id, 'snooze');
+    if (ring.state !== 'snoozed') await this.silence(id, ring, 'snooze');
     const now = this.clock.now();
     stored.runtime.ring = {
-      ...ring,
+      ...(stored.runtime.ring ?? ring),
       state: 'snoozed',
       since: now,
       snoozedUntil: now + length * 60_000,
@@ -327,8 +336,7 @@ export class AlarmScheduler extends EventEmitter {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (!ring) throw new ConflictError(`alarm ${id} is not ringing or snoozed`);
-    this.active.get(id)?.abort();
-    if (ring.state !== 'snoozed') await this.pauseQuietly(ring.deviceId, id, 'stop');
+    if (ring.state !== 'snoozed') await this.silence(id, ring, 'stop');
     stored.runtime.ring = undefined;
     await this.changed(stored, 'alarm stopped');
     this.emit('stopped', this.view(stored));
@@ -553,12 +561,38 @@ export class AlarmScheduler extends EventEmitter {
     this.emit('missed', this.view(stored));
   }
 
+  /**
+   * An alarm still starting when another one fired gives the speaker up; without this it would
+   * stay "starting" until the next restart. Other aborts (stop, snooze, delete, shutdown) leave
+   * the state to whoever aborted.
+   */
+  private endSuperseded(
+    stored: StoredAlarm,
+    signal: AbortSignal,
+    occurrence: number,
+    device: string | undefined,
+  ): void {
+    if (signal.reason !== SUPERSEDED || stored.runtime.ring?.state !== 'starting') return;
+    const tz = stored.spec.timezone;
+    stored.runtime.ring = undefined;
+    stored.runtime.lastResult = {
+      status: device ? 'fired' : 'failed',
+      at: formatInZone(this.clock.now(), tz),
+      scheduled_for: formatInZone(occurrence, tz),
+      reason: 'another alarm fired at the same time and took over playback',
+      ...(device ? { device } : {}),
+    };
+    this.log.warn({ alarm: stored.spec.id }, 'alarm gave way to another alarm firing at the same time');
+    this.persistInBackground();
+    this.emit('changed', { id: stored.spec.id });
+  }
+
   /** Starts an alarm (or a snooze's re-ring) in the background. */
   private fire(stored: StoredAlarm, occurrence: number, snoozeCount: number): void {
     const id = stored.spec.id;
-    // One speaker, one alarm: a new ring ends any other alarm's ringing fade.
+    // One speaker, one alarm: a new ring ends any other alarm's start or fade.
     for (const [otherId, ctl] of this.active) {
-      if (otherId !== id) ctl.abort();
+      if (otherId !== id) ctl.abort(SUPERSEDED);
     }
     this.active.get(id)?.abort();
     const ctl = new AbortController();
@@ -566,6 +600,7 @@ export class AlarmScheduler extends EventEmitter {
     const spec = { ...stored.spec };
     const tz = spec.timezone;
     stored.runtime.ring = { state: 'starting', since: this.clock.now(), occurrence, snoozeCount };
+    this.startedOn.delete(id);
     const context = { alarm: id, label: spec.label };
     this.log.info({ ...context, scheduledFor: formatInZone(occurrence, tz), snoozeCount }, 'alarm firing');
 
@@ -587,7 +622,10 @@ export class AlarmScheduler extends EventEmitter {
           },
         );
       } catch (err) {
-        if (ctl.signal.aborted) return;
+        if (ctl.signal.aborted) {
+          this.endSuperseded(stored, ctl.signal, occurrence, undefined);
+          return;
+        }
         stored.runtime.ring = undefined;
         stored.runtime.lastResult = {
           status: 'failed',
@@ -601,7 +639,11 @@ export class AlarmScheduler extends EventEmitter {
         this.emit('changed', { id });
         return;
       }
-      if (ctl.signal.aborted) return;
+      this.startedOn.set(id, device.id);
+      if (ctl.signal.aborted) {
+        this.endSuperseded(stored, ctl.signal, occurrence, device.name);
+        return;
+      }
       stored.runtime.ring = {
         state: 'ringing',
         since: this.clock.now(),
@@ -637,12 +679,30 @@ export class AlarmScheduler extends EventEmitter {
       }
     })().finally(() => {
       if (this.active.get(id) === ctl) this.active.delete(id);
+      if (this.running.get(id) === task) this.running.delete(id);
       this.tasks.delete(task);
     });
     this.tasks.add(task);
+    this.running.set(id, task);
   }
 
-  private async pauseQuietly(deviceId: string | undefined, id: string, why: string): Promise<void> {
+  /**
+   * Ends an alarm's firing or fade, waits for the Spotify call it may have in flight (a `play`
+   * answered after our pause would start the music again), then pauses.
+   */
+  private async silence(id: string, ring: Ring, why: string): Promise<void> {
+    this.active.get(id)?.abort();
+    await this.running.get(id)?.catch(() => {});
+    const deviceId = ring.deviceId ?? this.startedOn.get(id);
+    if (deviceId === undefined) {
+      // Still trying to start: nothing of ours plays, so leave whatever else plays alone.
+      this.log.info({ alarm: id, why }, 'alarm had not started playing; nothing to pause');
+      return;
+    }
+    await this.pauseQuietly(deviceId, id, why);
+  }
+
+  private async pauseQuietly(deviceId: string, id: string, why: string): Promise<void> {
     try {
       await this.opts.player.pause(deviceId);
     } catch (err) {
