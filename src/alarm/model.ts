@@ -55,6 +55,11 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** The runtime's canonical spelling of a valid zone ("utc" -> "UTC"), so alarms store one name. */
+export function canonicalTimeZone(tz: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+}
+
 const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const CONTEXT_RE =
   /^(liked|spotify:(playlist|album|artist|show|episode|track):[A-Za-z0-9]{1,64}|spotify:user:[^:\s]{1,64}:(collection|playlist:[A-Za-z0-9]{1,64}))$/;
@@ -69,7 +74,10 @@ export const fields = {
     .array(z.enum(DAYS, { error: `days must contain only ${DAYS.join(', ')}` }))
     .max(7, 'days has at most 7 entries')
     .refine((d) => new Set(d).size === d.length, 'days must not repeat a day'),
-  timezone: z.string().refine(isValidTimeZone, 'timezone is not a known IANA time zone'),
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, 'timezone is not a known IANA time zone (e.g. "Europe/Berlin")')
+    .transform(canonicalTimeZone),
   context_uri: z
     .string()
     .regex(CONTEXT_RE, `context_uri must be a spotify: playlist/album/artist/track URI or "${LIKED_SONGS}"`),
@@ -155,9 +163,26 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   }
   if (issue.code === 'invalid_type' && field !== undefined) {
     const missing = (value as Record<string, unknown>)[field] === undefined;
-    throw new ValidationError(missing ? `${field} is required` : `${field} must be ${issue.expected}`, field);
+    const nullable = issue.path.length === 1 && field === 'device' ? ' or null' : '';
+    throw new ValidationError(
+      missing ? `${field} is required` : `${field} must be ${expectedWords(issue.expected)}${nullable}`,
+      field,
+    );
   }
   throw new ValidationError(issue.message, field);
+}
+
+/** Zod's type names in the words of an error message. */
+function expectedWords(expected: string): string {
+  const words: Record<string, string> = {
+    number: 'a number',
+    int: 'a whole number',
+    string: 'a string',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'an object',
+  };
+  return words[expected] ?? expected;
 }
 
 function throwField(message: string, field: string): never {

@@ -178,6 +178,36 @@ describe('alarm routes', () => {
     });
   }
 
+  it('says in words which type a field needs', async () => {
+    for (const [change, message] of [
+      [{ volume: '40' }, 'volume must be a number'],
+      [{ volume: 40.5 }, 'volume must be a whole number'],
+      [{ days: 'mon' }, 'days must be a list'],
+      [{ shuffle: 'yes' }, 'shuffle must be true or false'],
+      [{ device: 3 }, 'device must be a string or null'],
+      [{ label: 7 }, 'label must be a string'],
+    ] as const) {
+      const res = await post('/api/alarms', { ...valid, ...change });
+      expect(res.json().error.message, JSON.stringify(change)).toBe(message);
+    }
+  });
+
+  it('stores a time zone under its canonical name', async () => {
+    const res = await post('/api/alarms', { ...valid, timezone: 'europe/berlin' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().timezone).toBe('Europe/Berlin');
+    expect(res.json().next_fire_at).toMatch(/\+01:00$/);
+  });
+
+  it('rejects a snooze body that is not an object, naming the body', async () => {
+    const a = (await post('/api/alarms', { ...valid, time: '07:01', fade_in_seconds: 0, days: [] })).json();
+    await clock.advance(60_000);
+    await scheduler.idle();
+    const res = await post(`/api/alarms/${a.id}/snooze`, [5]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({ status: 400, message: 'body must be a JSON object', field: 'body' });
+  });
+
   it('names a missing required field', async () => {
     const { time: _t, ...noTime } = valid;
     const res = await post('/api/alarms', noTime);

@@ -16,7 +16,7 @@ interface IdParams {
 function snoozeMinutes(body: unknown): number | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body !== 'object' || Array.isArray(body))
-    throw new ValidationError('body must be a JSON object');
+    throw new ValidationError('body must be a JSON object', 'body');
   const { minutes, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw new ValidationError(`unknown field "${unknown}"`, unknown);
