@@ -128,13 +128,14 @@ export const alarmSpecSchema = z.strictObject({
   ...fields,
 });
 
-/** Body of POST /api/sleep. */
+/** Body of POST /api/sleep; omitted fields take the stored sleep defaults. */
 export const sleepInputSchema = z.strictObject({
   minutes: z
     .number()
     .int('minutes must be an integer')
     .min(1, 'minutes must be at least 1')
-    .max(720, 'minutes is at most 720'),
+    .max(720, 'minutes is at most 720')
+    .optional(),
   context_uri: fields.context_uri.optional(),
   device: fields.device.optional(),
   volume: fields.volume.optional(),

@@ -149,10 +149,21 @@ describe('SleepTimer', () => {
     expect(player.volumeOf('dev-bed')).toBe(12);
   });
 
+  it('takes the minutes from the defaults (e.g. an imported sleep_default_duration) when none are given', async () => {
+    const t = await startTimer();
+    await t.setDefaults({ minutes: 45 });
+    const status = await t.begin({});
+    expect(status).toMatchObject({ active: true, minutes: 45, remaining_seconds: 45 * 60 });
+    expect(player.callsOf('play')).toHaveLength(0);
+  });
+
   it('rejects bad input naming the field', async () => {
     const t = await startTimer();
     await expect(t.begin({ minutes: 0 })).rejects.toMatchObject({ field: 'minutes' });
-    await expect(t.begin({})).rejects.toMatchObject({ field: 'minutes', message: 'minutes is required' });
+    await expect(t.begin({ minutes: '5' })).rejects.toMatchObject({
+      field: 'minutes',
+      message: 'minutes must be a number',
+    });
     await expect(t.begin({ minutes: 5, volume: 101 })).rejects.toMatchObject({ field: 'volume' });
     await expect(t.begin({ minutes: 5, fade_out_seconds: -1 })).rejects.toMatchObject({
       field: 'fade_out_seconds',

@@ -216,7 +216,9 @@ export class SleepTimer extends EventEmitter {
 
   /**
    * Starts (or replaces) the timer. With a `context_uri` it first starts that music at the sleep
-   * volume; if that fails the timer still runs and the status says why.
+   * volume; if that fails the timer still runs and the status says why. Omitted `minutes`,
+   * `volume`, `device` and `fade_out_seconds` come from the defaults; music plays only when
+   * asked for (a client that offers "no music" sends no `context_uri`).
    */
   async begin(input: unknown): Promise<SleepStatus> {
     const req = parseOrThrow(sleepInputSchema, input);
@@ -224,11 +226,12 @@ export class SleepTimer extends EventEmitter {
     this.run?.abort();
     await this.task;
     const now = this.clock.now();
+    const minutes = req.minutes ?? d.minutes;
     const fadeOutSeconds = req.fade_out_seconds ?? d.fade_out_seconds;
     const timer: Timer = {
       startedAt: now,
-      endsAt: now + req.minutes * 60_000,
-      minutes: req.minutes,
+      endsAt: now + minutes * 60_000,
+      minutes,
       fadeOutSeconds,
       deviceId: null,
       deviceName: null,
@@ -262,7 +265,7 @@ export class SleepTimer extends EventEmitter {
     }
     this.doc = { ...this.doc, timer };
     await this.save();
-    this.log.info({ minutes: req.minutes, fadeOutSeconds }, 'sleep timer started');
+    this.log.info({ minutes, fadeOutSeconds }, 'sleep timer started');
     this.schedule();
     this.emit('changed', this.status());
     return this.status();

@@ -267,7 +267,7 @@ describe('sleep routes', () => {
 
   it('rejects bad sleep input naming the field', async () => {
     for (const [body, field] of [
-      [{}, 'minutes'],
+      [{ minutes: null }, 'minutes'],
       [{ minutes: 0 }, 'minutes'],
       [{ minutes: 'ten' }, 'minutes'],
       [{ minutes: 10, volume: 120 }, 'volume'],

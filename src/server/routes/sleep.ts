@@ -19,7 +19,7 @@ const settingsSchema = z.strictObject({
 });
 
 /**
- * `POST /api/sleep {minutes, context_uri?, device?, volume?, fade_out_seconds?}`, `GET /api/sleep`,
+ * `POST /api/sleep {minutes?, context_uri?, device?, volume?, fade_out_seconds?}` (omitted: the defaults), `GET /api/sleep`,
  * `DELETE /api/sleep`, and `GET/PUT /api/sleep/settings` for the defaults.
  */
 export const sleepRoutes: FastifyPluginAsync<SleepRoutesOptions> = async (app, { sleepTimer }) => {
