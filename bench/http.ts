@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../src/emulator/demo-credentials.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { figure, fmtFigure, intFlag, msSince, progress, runIfMain, type Section, table } from './support.js';
@@ -30,11 +31,22 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Resident set size of a process in MB, from /proc/<pid>/status. */
-export function rssMb(pid: number): number {
+/** Resident set size of a process in MB, from /proc/<pid>/status (`field` RssAnon: its private part). */
+export function rssMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? Number.NaN);
+  const kb = Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
+}
+
+/** RSS of a bare `node` idling, for scale: the floor any Node server starts from. */
+async function bareNodeRssMb(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1_000));
+  try {
+    return rssMb(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -55,6 +67,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 interface HttpRun {
   readyMs: number;
   idleRssMb: number;
+  idleAnonMb: number;
   loadRssMb: number;
   routes: Record<string, { rps: number; p99: number; non2xx: number; errors: number }>;
 }
@@ -85,7 +98,7 @@ async function runOnce(mode: Mode, durationS: number, connections: number): Prom
       : {}),
   };
   const start = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'dist/cli/main.js'), 'serve'], {
     cwd: stateDir,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -100,6 +113,7 @@ async function runOnce(mode: Mode, durationS: number, connections: number): Prom
     const readyMs = msSince(start);
     await new Promise((r) => setTimeout(r, 1_000));
     const idleRssMb = rssMb(child.pid!);
+    const idleAnonMb = rssMb(child.pid!, 'RssAnon');
     let loadRssMb = idleRssMb;
     const sampler = setInterval(() => {
       try {
@@ -122,7 +136,7 @@ async function runOnce(mode: Mode, durationS: number, connections: number): Prom
     } finally {
       clearInterval(sampler);
     }
-    return { readyMs, idleRssMb, loadRssMb, routes };
+    return { readyMs, idleRssMb, idleAnonMb, loadRssMb, routes };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${stderr}`);
   } finally {
@@ -167,17 +181,26 @@ export async function runHttp(flags: Map<string, string>): Promise<Section> {
     label[mode],
     f(mode, (x) => x.readyMs, 0, ' ms'),
     f(mode, (x) => x.idleRssMb, 1, ' MB'),
+    f(mode, (x) => x.idleAnonMb, 1, ' MB'),
     f(mode, (x) => x.loadRssMb, 1, ' MB'),
   ]);
   const body = [
-    `The server runs as a child process, \`node dist/cli/main.js serve\`, \`LOG_LEVEL=warn\`, in two set-ups: configured with Spotify credentials pointing at an emulator that runs in the bench process (the production shape: file token store, nothing else in the server), and demo mode (no credentials: the embedded emulator answers inside the server process, so its cost is included). autocannon runs in the bench process, ${connections} connections, ${durationS} s per route. Median (min–max) of ${runs} runs, each on a fresh server. RSS is VmRSS from /proc/<pid>/status.`,
+    `The server runs as a child process, \`node ${SERVER_NODE_FLAGS.join(' ')} dist/cli/main.js serve\` (the flags \`spotipi start\`, \`npm start\` and the systemd unit use), \`LOG_LEVEL=warn\`, in two set-ups: configured with Spotify credentials pointing at an emulator that runs in the bench process (the production shape: file token store, nothing else in the server), and demo mode (no credentials: the embedded emulator answers inside the server process, so its cost is included). autocannon runs in the bench process, ${connections} connections, ${durationS} s per route. Median (min–max) of ${runs} runs, each on a fresh server. RSS is VmRSS from /proc/<pid>/status.`,
     '',
     table(['set-up', 'route', 'requests/s', 'p99 latency', 'non-2xx + errors'], routeRows),
     '',
     table(
-      ['set-up', 'spawn to first 200 from `/healthz`', 'RSS idle (1 s after ready)', 'RSS peak under load'],
+      [
+        'set-up',
+        'spawn to first 200 from `/healthz`',
+        'RSS idle (1 s after ready)',
+        'of which private (RssAnon)',
+        'RSS peak under load',
+      ],
       serverRows,
     ),
+    '',
+    `For scale: a bare \`node\` idling has an RSS of ${(await bareNodeRssMb()).toFixed(1)} MB on this machine, most of it the Node binary's own pages, shared with every other Node process.`,
     '',
     'On two cores the load generator, the emulator and the server compete for CPU, so requests/s is a floor, not a ceiling; `/playback_status` includes a real HTTP round trip to the emulator per request.',
   ].join('\n');
