@@ -76,7 +76,9 @@ describe('mapOriginalSettings', () => {
         'volume',
       ].sort(),
     );
-    expect(m.warnings).toEqual([]);
+    expect(m.warnings).toEqual([
+      'the original switched its alarm off after each ring; here it repeats on these days until you disable it',
+    ]);
   });
 
   it('turns empty weekdays into a one-off and an empty playlist into a disabled Liked Songs alarm', () => {

@@ -94,6 +94,10 @@ export function mapOriginalSettings(raw: unknown, defaultTimezone: string): Mapp
       const days = [...new Set(wd as number[])].sort().map((d) => DAYS[d] as Day);
       alarm.days = days;
       mapped.push(`weekdays ${JSON.stringify(wd)} -> days: ${days.join(', ')} (repeats every week)`);
+      // The original switched its alarm off after every ring (recent versions also ignore weekdays).
+      warnings.push(
+        'the original switched its alarm off after each ring; here it repeats on these days until you disable it',
+      );
     } else {
       throw new ValidationError(
         `"weekdays" must be a list of 0 (Monday) to 6 (Sunday), got ${JSON.stringify(wd)}`,
