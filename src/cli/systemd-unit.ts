@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { SERVER_NODE_FLAGS } from './node-flags.js';
 
 /** Inputs of the systemd unit; all paths absolute. */
@@ -13,13 +12,15 @@ export interface UnitOptions {
   stopTimeoutSec: number;
 }
 
-/** Renders spotipi.service: `spotipi serve` in the foreground, restarted on failure, .env loaded if present. */
+/**
+ * Renders spotipi.service: `spotipi serve` in the foreground, restarted on failure. The server
+ * reads `.env` in its working directory itself; no `EnvironmentFile=`, whose grammar differs
+ * (systemd keeps `PORT=5001 # comment` as "5001 # comment", and that value would win over .env).
+ */
 export function renderSystemdUnit(o: UnitOptions): string {
   const service = [
     'Type=simple',
     `WorkingDirectory=${quotePath(o.workingDir)}`,
-    // The leading '-' keeps the unit working when there is no .env file.
-    `EnvironmentFile=-${quotePath(join(o.workingDir, '.env'))}`,
     `Environment=${quoteArg(`SPOTIPI_STATE_DIR=${o.stateDir}`)}`,
     'Environment=NODE_ENV=production',
     `ExecStart=${[o.nodePath, ...SERVER_NODE_FLAGS, o.entry].map(quoteArg).join(' ')} serve`,

@@ -117,19 +117,31 @@ describe('spotipi logs', () => {
 });
 
 describe('spotipi install-service', () => {
-  it('--print writes a user unit with absolute node, entry, working dir, state dir and .env', async () => {
+  it('--print writes a user unit with absolute node, entry, working dir and state dir', async () => {
     sandbox = await makeSandbox();
     const out = await spotipi(sandbox, ['install-service', '--print']);
     expect(out.code).toBe(0);
     const unit = out.stdout;
     expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1 ${MAIN} serve`);
     expect(unit).toContain(`WorkingDirectory=${sandbox.dir}`);
-    expect(unit).toContain(`EnvironmentFile=-${join(sandbox.dir, '.env')}`);
+    // The server reads .env itself; systemd's EnvironmentFile grammar would misread inline comments.
+    expect(unit).not.toContain('EnvironmentFile');
     expect(unit).toContain(`Environment=SPOTIPI_STATE_DIR=${sandbox.stateDir}`);
     expect(unit).toContain('Restart=on-failure');
     expect(unit).toContain('TimeoutStopSec=8');
     expect(unit).toContain('WantedBy=default.target');
     expect(unit).not.toContain('User=');
+  });
+
+  it('names the settings this shell exports that the service would not see, never their values', async () => {
+    sandbox = await makeSandbox({ SPOTIFY_CLIENT_SECRET: 'shh-secret-value', LOG_LEVEL: 'debug' });
+    const out = await spotipi(sandbox, ['install-service', '--print']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain('SPOTIFY_CLIENT_SECRET');
+    expect(out.stderr).toContain('LOG_LEVEL');
+    expect(out.stderr).toContain(join(sandbox.dir, '.env'));
+    expect(out.stderr).not.toContain('SPOTIPI_STATE_DIR');
+    expect(out.stderr + out.stdout).not.toContain('shh-secret-value');
   });
 
   it('--system --print runs as the invoking user and is wanted by multi-user.target', async () => {

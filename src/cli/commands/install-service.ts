@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { SETTING_KEYS } from '../../config/index.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { loadManagerSettings } from '../settings.js';
@@ -48,6 +49,13 @@ export function registerInstallService(program: Command, ctx: CliContext): void 
         runAs,
         stopTimeoutSec: Math.ceil(settings.shutdownTimeoutMs / 1000) + 5,
       });
+      const shellOnly = shellOnlySettings(ctx.env);
+      if (shellOnly.length > 0) {
+        ctx.stderr.write(
+          `Note: ${shellOnly.join(', ')} ${shellOnly.length === 1 ? 'is' : 'are'} set only in this shell's environment; ` +
+            `the service will not see ${shellOnly.length === 1 ? 'it' : 'them'}. Put ${shellOnly.length === 1 ? 'it' : 'them'} in ${join(workingDir, '.env')}.\n`,
+        );
+      }
       if (flags.print) {
         ctx.stdout.write(unit);
         return;
@@ -67,6 +75,16 @@ export function registerInstallService(program: Command, ctx: CliContext): void 
       }
       ctx.stdout.write(enableInstructions(scope, target, runAs));
     });
+}
+
+/**
+ * Settings this shell exports that a service started by systemd would not have (the unit pins
+ * only the state dir; the server reads `.env` in its working directory). Names only: values may
+ * be secrets.
+ */
+function shellOnlySettings(env: Record<string, string | undefined>): string[] {
+  const keys: string[] = [...SETTING_KEYS, 'SPOTIPI_CONFIG', 'SPOTIPI_ENV_FILE'];
+  return [...new Set(keys)].filter((k) => k !== 'SPOTIPI_STATE_DIR' && env[k]?.trim());
 }
 
 function defaultUnitPath(scope: 'user' | 'system', env: Record<string, string | undefined>): string {
