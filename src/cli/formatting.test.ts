@@ -43,22 +43,17 @@ describe('status formatting', () => {
   });
 
   it('describes the next alarm, none, or why it is unknown', () => {
-    expect(describeAlarm({ reason: '/api/alarms/next answered 401' })).toBe(
+    expect(describeAlarm(undefined, '/api/alarms/next answered 401')).toBe(
       'unavailable (/api/alarms/next answered 401)',
     );
-    expect(describeAlarm({ alarm: { alarm: null } })).toBe('none scheduled');
+    expect(describeAlarm(null)).toBe('none scheduled');
+    expect(describeAlarm(undefined)).toBe('unknown');
     expect(
-      describeAlarm({
-        alarm: {
-          alarm: { fire_at: '2026-06-03T06:30:00+02:00', in_seconds: 7500, kind: 'alarm', label: 'Work' },
-        },
-      }),
+      describeAlarm({ fire_at: '2026-06-03T06:30:00+02:00', in_seconds: 7500, kind: 'alarm', label: 'Work' }),
     ).toBe('2026-06-03 06:30, in 2h 5m (Work)');
-    expect(
-      describeAlarm({
-        alarm: { alarm: { fire_at: '2026-06-03T06:39:00+02:00', kind: 'snooze', label: '' } },
-      }),
-    ).toBe('2026-06-03 06:39, snoozed');
+    expect(describeAlarm({ fire_at: '2026-06-03T06:39:00+02:00', kind: 'snooze', label: '' })).toBe(
+      '2026-06-03 06:39, snoozed',
+    );
   });
 });
 

@@ -23,7 +23,10 @@ export interface StatusReport {
     expiresAt?: string | undefined;
     reason?: string | undefined;
   };
-  nextAlarm?: { alarm: unknown } | { reason: string };
+  /** The next alarm or snooze as `/api/alarms/next` shows it (with `fire_at`, `kind`, `in_seconds`); null when none. */
+  nextAlarm?: Record<string, unknown> | null;
+  /** Why the next alarm could not be read. */
+  nextAlarmError?: string;
   /** A SpotiPi answering on the configured port that this state dir does not manage. */
   unmanagedServer?: boolean;
   logFile: string;
@@ -78,8 +81,12 @@ export async function collectStatus(
     ? { ok: true, mode: stringField(health.body, 'mode') }
     : { ok: false, reason: health.reason };
   report.token = tokenStatus.ok ? tokenSummary(tokenStatus.body) : { reason: tokenStatus.reason };
-  if (nextAlarm.ok) report.nextAlarm = { alarm: nextAlarm.body };
-  else report.nextAlarm = { reason: nextAlarm.reason };
+  if (!nextAlarm.ok) report.nextAlarmError = nextAlarm.reason;
+  else {
+    const alarm = (nextAlarm.body as { alarm?: unknown } | null)?.alarm;
+    report.nextAlarm =
+      typeof alarm === 'object' && alarm !== null ? (alarm as Record<string, unknown>) : null;
+  }
   return report;
 }
 
@@ -132,7 +139,7 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`Health: ⚠️  not answering (${health?.reason ?? 'unknown'})`);
   }
   lines.push(`Token: ${describeToken(report.token)}`);
-  lines.push(`Next alarm: ${describeAlarm(report.nextAlarm)}`);
+  lines.push(`Next alarm: ${describeAlarm(report.nextAlarm, report.nextAlarmError)}`);
   lines.push(`Logs: ${report.logFile}`);
   return `${lines.join('\n')}\n`;
 }
@@ -147,15 +154,11 @@ function describeToken(token: StatusReport['token']): string {
   return parts.join(', ');
 }
 
-/** The server's `/api/alarms/next` answer (`{alarm: null}` or the alarm with `fire_at`, `in_seconds`). */
-export function describeAlarm(next: StatusReport['nextAlarm']): string {
-  if (!next) return 'unknown';
-  if ('reason' in next) return `unavailable (${next.reason})`;
-  const alarm = (next.alarm as { alarm?: unknown } | null)?.alarm as
-    | Record<string, unknown>
-    | null
-    | undefined;
-  if (!alarm || typeof alarm !== 'object') return 'none scheduled';
+/** One line for the next alarm (the alarm from `/api/alarms/next`, with `fire_at` and `in_seconds`). */
+export function describeAlarm(alarm: StatusReport['nextAlarm'], error?: string): string {
+  if (error !== undefined) return `unavailable (${error})`;
+  if (alarm === undefined) return 'unknown';
+  if (alarm === null) return 'none scheduled';
   const fireAt = alarm.fire_at;
   // fire_at is ISO 8601 in the alarm's own time zone: show its wall-clock time as the alarm shows it.
   let text = typeof fireAt === 'string' ? fireAt.replace('T', ' ').slice(0, 16) : 'scheduled';

@@ -67,6 +67,9 @@ describe('spotipi start, status, logs, stop', () => {
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ status: 'running', pid: record.pid, health: { ok: true, mode: 'demo' } });
     expect(report.memoryRssBytes).toBeGreaterThan(1_000_000);
+    // Scripts read the next alarm directly, not wrapped in the endpoint's envelope.
+    expect(report.nextAlarm).toMatchObject({ label: 'Work', time: '06:30', kind: 'alarm' });
+    expect(report.nextAlarm.fire_at).toMatch(/^\d{4}-\d\d-\d\dT06:30:00\+0[12]:00$/);
 
     const logs = await spotipi(sandbox, ['logs', '-n', '200']);
     expect(logs.code).toBe(0);
