@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatMegabytes } from './format.js';
 import { createLineSplitter, formatLogLine } from './log-format.js';
-import { describeAlarm } from './status-report.js';
+import { createSpinner } from './spinner.js';
+import { describeAlarm, describeToken } from './status-report.js';
 import { formatTokenStatus } from './token-table.js';
 
 describe('formatTokenStatus', () => {
@@ -40,6 +41,29 @@ describe('status formatting', () => {
     expect(formatDuration(2 * 3600 + 3 * 60 + 9)).toBe('2h 3m');
     expect(formatDuration(3 * 86_400 + 4 * 3600)).toBe('3d 4h');
     expect(formatMegabytes(37.5 * 1024 * 1024)).toBe('37.5 MB');
+  });
+
+  it('describes the token state in words, with minutes until expiry', () => {
+    expect(describeToken({ state: 'empty' })).toBe('none yet (fetched on first use)');
+    expect(describeToken({ state: 'valid', minutesUntilExpiry: 54.4 })).toBe('valid, expires in 54 min');
+    expect(describeToken({ state: 'reauthorization_required' })).toContain('spotipi login');
+    expect(describeToken({ reason: '/api/token-cache/status answered 401' })).toBe(
+      'unavailable (/api/token-cache/status answered 401)',
+    );
+  });
+
+  it('shows a progress line only on a terminal, and clears it', () => {
+    const written: string[] = [];
+    const tty = createSpinner({ write: (t) => written.push(t), isTTY: true }, 'Starting');
+    tty.update(1500);
+    tty.clear();
+    expect(written[0]).toMatch(/^\r. Starting… 1\.5s$/);
+    expect(written[1]).toBe('\r\x1b[K');
+    const piped: string[] = [];
+    const plain = createSpinner({ write: (t) => piped.push(t), isTTY: false }, 'Starting');
+    plain.update(1500);
+    plain.clear();
+    expect(piped).toEqual([]);
   });
 
   it('describes the next alarm, none, or why it is unknown', () => {

@@ -144,10 +144,19 @@ export function formatStatus(report: StatusReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function describeToken(token: StatusReport['token']): string {
+/** States that need words for someone reading the panel (the others read fine as they are). */
+const TOKEN_STATE_WORDS: Record<string, string> = {
+  empty: 'none yet (fetched on first use)',
+  reauthorization_required: 'Spotify login needed (run `spotipi login` or open /login)',
+  refreshing_ahead: 'valid, refreshing ahead',
+};
+
+/** One line for the token: its state and minutes until expiry. */
+export function describeToken(token: StatusReport['token']): string {
   if (!token) return 'unknown';
   if (token.reason) return `unavailable (${token.reason})`;
-  const parts = [token.state ?? 'unknown'];
+  const state = token.state ?? 'unknown';
+  const parts = [TOKEN_STATE_WORDS[state] ?? state];
   if (token.minutesUntilExpiry !== undefined) {
     parts.push(`expires in ${Math.round(token.minutesUntilExpiry)} min`);
   }

@@ -33,6 +33,7 @@ const COMMANDS = [
   'install-service',
   'emulator',
   'import-config',
+  'login',
 ];
 
 describe('help and exit codes', () => {
