@@ -207,6 +207,22 @@ describe('AlarmScheduler: restarts and missed alarms', () => {
     expect(v.next_fire_at).toBe('2026-01-06T07:30:00+01:00');
   });
 
+  it('uses the configured grace window (SPOTIPI_ALARM_GRACE_MINUTES) instead of the default', async () => {
+    let s = await startScheduler({ graceMs: 3 * MIN });
+    const a = await s.create({ ...base, time: '07:30', days: ['mon'] });
+    await s.close();
+    open.splice(0);
+    // 6 minutes late: within the default 10, beyond the configured 3.
+    clock.jumpWall(36 * MIN);
+    s = await startScheduler({ graceMs: 3 * MIN });
+    await s.idle();
+    expect(player.callsOf('play')).toHaveLength(0);
+    expect(s.get(a.id).last_result).toMatchObject({
+      status: 'missed',
+      reason: expect.stringContaining('3 min'),
+    });
+  });
+
   it('fires again after a restart that interrupted an alarm while it was starting', async () => {
     let s = await startScheduler({ retryForMs: 5 * MIN });
     await s.create({ ...base, time: '07:01', days: ['mon'] });
@@ -437,6 +453,17 @@ describe('AlarmScheduler: snooze and stop', () => {
     await s.idle();
     expect(player.callsOf('play')).toHaveLength(2);
     expect(s.get(a.id).state).toBe('ringing');
+  });
+
+  it('snoozes for the configured length (SPOTIPI_SNOOZE_MINUTES) when no minutes are given', async () => {
+    const s = await startScheduler({ snoozeMinutes: 4 });
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'] });
+    await clock.advance(MIN);
+    await s.idle();
+    expect((await s.snooze(a.id)).snoozed_until).toBe('2026-01-05T07:05:00+01:00');
+    await clock.advance(4 * MIN);
+    await s.idle();
+    expect(player.callsOf('play')).toHaveLength(2);
   });
 
   it('rejects unknown ids and a bad snooze length', async () => {
