@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, formatMegabytes } from './format.js';
 import { createLineSplitter, formatLogLine } from './log-format.js';
 import { createSpinner } from './spinner.js';
-import { describeAlarm, describeToken } from './status-report.js';
+import { describeAlarm, describeToken, formatStatus } from './status-report.js';
 import { formatTokenStatus } from './token-table.js';
 
 describe('formatTokenStatus', () => {
@@ -41,6 +41,28 @@ describe('status formatting', () => {
     expect(formatDuration(2 * 3600 + 3 * 60 + 9)).toBe('2h 3m');
     expect(formatDuration(3 * 86_400 + 4 * 3600)).toBe('3d 4h');
     expect(formatMegabytes(37.5 * 1024 * 1024)).toBe('37.5 MB');
+  });
+
+  it("shows a stopped server's last log lines as `spotipi logs` does, not as raw JSON", () => {
+    const text = formatStatus({
+      status: 'stopped',
+      stale: 'the server (pid 42) is no longer running',
+      url: 'http://127.0.0.1:5001',
+      logFile: '/state/logs/spotipi.log',
+      lastLogLines: [
+        JSON.stringify({
+          level: 50,
+          time: Date.UTC(2026, 0, 5, 6),
+          pid: 42,
+          msg: 'alarm failed',
+          alarm: 'a1',
+        }),
+        'Node.js v20.20.2',
+      ],
+    });
+    expect(text).not.toContain('{"level"');
+    expect(text).toMatch(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ERROR alarm failed alarm=a1$/m);
+    expect(text).toContain('  Node.js v20.20.2');
   });
 
   it('describes the token state in words, with minutes until expiry', () => {

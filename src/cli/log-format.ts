@@ -57,3 +57,8 @@ export function createLineSplitter(onLine: (line: string) => void): (chunk: stri
     for (const line of lines) onLine(line);
   };
 }
+
+/** Log lines as `spotipi logs` shows them (pino JSON made readable), one display line per entry line. */
+export function readableLogLines(lines: string[]): string[] {
+  return lines.flatMap((line) => formatLogLine(line).split('\n'));
+}

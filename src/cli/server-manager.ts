@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { CliContext } from './context.js';
 import { CliError } from './exit-codes.js';
+import { readableLogLines } from './log-format.js';
 import { readLastLines } from './log-reader.js';
 import type { RotationOptions } from './log-rotation.js';
 import { SERVER_NODE_FLAGS } from './node-flags.js';
@@ -175,7 +176,7 @@ export async function startDetached(
   throw new CliError(
     `SpotiPi failed to start: ${why}.\n` +
       (lines.length > 0
-        ? `Last log lines (${files.logFile}):\n${indent(lines)}`
+        ? `Last log lines (${files.logFile}):\n${indent(readableLogLines(lines))}`
         : `The log ${files.logFile} is empty.`),
   );
 }

@@ -1,4 +1,5 @@
 import { formatDuration, formatMegabytes } from './format.js';
+import { readableLogLines } from './log-format.js';
 import { processAgeSeconds, readRssBytes, sampleCpuPercent } from './proc.js';
 import { getJson } from './server-client.js';
 import { inspectManagedServer, launchLogLines } from './server-manager.js';
@@ -118,7 +119,7 @@ export function formatStatus(report: StatusReport): string {
     }
     lines.push(`Logs: ${report.logFile}`);
     if (report.lastLogLines && report.lastLogLines.length > 0) {
-      lines.push('', 'Last log lines:', ...report.lastLogLines.map((line) => `  ${line}`));
+      lines.push('', 'Last log lines:', ...readableLogLines(report.lastLogLines).map((line) => `  ${line}`));
     }
     return `${lines.join('\n')}\n`;
   }
