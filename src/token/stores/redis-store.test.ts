@@ -3,21 +3,10 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServerHandle, startRedisServer, waitFor } from '../../../test/helpers/redis-server.js';
 import { fingerprint } from '../fingerprint.js';
-import type { Logger, TokenRecord } from '../types.js';
+import { RecordingLogger } from '../test-helpers/recording-logger.js';
+import type { TokenRecord } from '../types.js';
 import { parseEncryptionKey } from './redis-crypto.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
-
-interface LogLine {
-  level: string;
-  obj: object;
-  msg: string | undefined;
-}
-
-function recordingLogger(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj, msg });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 const record: TokenRecord = {
   accessToken: 'access-token-AAA',
@@ -213,7 +202,7 @@ describe('RedisStore', () => {
 
   it('reads a key holding something else as empty, without calling it an outage', async () => {
     const clientId = randomUUID();
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const a = store({ clientId, logger });
     await raw.set(a.key, 'not a hash');
     expect(await a.load()).toBeUndefined();
@@ -240,7 +229,7 @@ describe('RedisStore', () => {
   it('treats a record sealed with another key, or read without a key, as empty and says so', async () => {
     const clientId = randomUUID();
     await store({ clientId, encryptionKey: randomBytes(32).toString('hex') }).save(record);
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     expect(await store({ clientId, encryptionKey: randomBytes(32), logger }).load()).toBeUndefined();
     expect(await store({ clientId, logger }).load()).toBeUndefined();
     const warnings = logger.lines.filter((l) => l.level === 'warn');
@@ -266,7 +255,7 @@ describe('RedisStore while Redis comes and goes', () => {
   it('reports degraded and rejects calls while Redis is unreachable at start, then joins when it appears', async () => {
     const own = await startRedisServer();
     await own.stop();
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const s = new RedisStore({ url: own.url, clientId: 'c', logger, retryMaxDelayMs: 100 });
     stores.push(s);
     try {
@@ -289,7 +278,7 @@ describe('RedisStore while Redis comes and goes', () => {
 
   it('fails fast mid-run with one warning, then heals and resynchronises listeners when Redis returns', async () => {
     const own = await startRedisServer();
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const a = new RedisStore({ url: own.url, clientId: 'c', logger, retryMaxDelayMs: 100 });
     const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
     stores.push(a, b);
@@ -362,7 +351,7 @@ describe('RedisStore while Redis comes and goes', () => {
 
   it('reports degraded while Redis hangs (commands time out) and ok with the first answer after', async () => {
     const clientId = randomUUID();
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const a = store({ clientId, logger, commandTimeoutMs: 150 });
     await a.save(record);
     const control = new Redis(redis.url);
