@@ -55,6 +55,8 @@ async function openApp(
     viewport?: { width: number; height: number };
     locale?: string;
     colorScheme?: 'light' | 'dark';
+    /** Runs before the page loads (e.g. `page.route` to feed the UI a bigger library). */
+    setup?: (page: Page) => Promise<unknown>;
   } = {},
 ): Promise<{ page: Page; errors: string[] }> {
   context = await browser.newContext({
@@ -70,6 +72,7 @@ async function openApp(
     if (msg.type() === 'error') errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(err.message));
+  await options.setup?.(page);
   await page.goto(demo.url);
   await page.waitForSelector('html[data-ready="true"]');
   return { page, errors };
@@ -128,6 +131,45 @@ describe('the web UI in a real browser against the demo server', () => {
     expect(after.is_playing).toBe(true);
     await expect.poll(() => page.locator('#np-title').textContent()).toBe(after.item?.name);
     await expect.poll(() => page.locator('#btn-playpause').getAttribute('data-state')).toBe('playing');
+  });
+
+  it('renders a long library page by page as the list scrolls, and a row far down still starts playback', async () => {
+    const real = await getJson<{ playlists: { uri: string }[] }>(demo, '/api/music-library');
+    const playable = real.playlists.at(-1)?.uri;
+    expect(playable).toBeDefined();
+    // 75 playlists (more than two pages of 30); the last one is a real demo playlist.
+    const playlists = Array.from({ length: 75 }, (_, i) => ({
+      id: `p${i}`,
+      name: `Playlist ${String(i + 1).padStart(2, '0')}`,
+      uri: i === 74 ? playable : `spotify:playlist:fake${i}`,
+      image: null,
+      subtitle: 'Bench',
+      track_count: i,
+    }));
+    const { page, errors } = await openApp({
+      setup: (p) =>
+        p.route('**/api/music-library*', (route) =>
+          route.fulfill({
+            json: { ...real, playlists, cached: false },
+          }),
+        ),
+    });
+    const rows = page.locator('#library-list .library-item');
+    await expect.poll(() => rows.count()).toBe(30);
+    const list = page.locator('#library-list');
+    await list.scrollIntoViewIfNeeded();
+    for (const expected of [60, 75]) {
+      await list.evaluate((el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      await expect.poll(() => rows.count()).toBe(expected);
+    }
+    expect(await page.locator('#library-list .sentinel').count()).toBe(0);
+    await rows.last().click();
+    await expect
+      .poll(async () => (await getJson<PlaybackStatus>(demo, '/playback_status')).context?.uri)
+      .toBe(playable);
+    expect(errors).toEqual([]);
   });
 
   it('adding an alarm with a bad time shows the API error at the time field; a good one appears with its next fire time', async () => {

@@ -13,6 +13,10 @@ let kind = 'playlists';
 let rendered = 0;
 /** @type {import('./library-model.js').LibraryItem[]} */
 let visible = [];
+/** Last row of a partly rendered list; scrolling it into view renders the next page. */
+const sentinel = h('li', { class: 'sentinel', 'aria-hidden': 'true' });
+/** @type {IntersectionObserver|undefined} */
+let observer;
 
 /** Wires the tabs, filter and lazy rendering; loads the library. */
 export function initLibrary() {
@@ -36,10 +40,13 @@ export function initLibrary() {
   }
   byId('library-filter').addEventListener('input', () => renderList());
   byId('library-refresh').addEventListener('click', () => load(true));
-  const observer = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) renderMore();
-  });
-  observer.observe(byId('library-sentinel'));
+  // The list scrolls inside its card, so the sentinel lives in the list and the list is the root.
+  observer = new IntersectionObserver(
+    (entries) => {
+      if (entries.some((e) => e.isIntersecting)) renderMore();
+    },
+    { root: byId('library-list'), rootMargin: '0px 0px 200px 0px' },
+  );
   library.subscribe(() => renderList());
   onLanguageChange(() => renderList());
   load(false);
@@ -91,7 +98,14 @@ function renderMore() {
   const list = byId('library-list');
   const slice = visible.slice(rendered, rendered + PAGE);
   rendered += slice.length;
+  sentinel.remove();
   list.append(...slice.map(renderItem));
+  if (rendered < visible.length && observer) {
+    list.append(sentinel);
+    // Observing afresh reports at once when the sentinel is still in view (a tall list, short rows).
+    observer.unobserve(sentinel);
+    observer.observe(sentinel);
+  }
 }
 
 /** @param {import('./library-model.js').LibraryItem} item */
