@@ -58,10 +58,17 @@ describe('resolveOptions', () => {
     });
   });
 
-  it('rounds maxAttempts down and treats an empty seed refresh token as none', () => {
-    const s = resolveOptions({ refresh, maxAttempts: 2.9, seedRefreshToken: '' });
-    expect(s.maxAttempts).toBe(2);
-    expect(s.seedRefreshToken).toBeUndefined();
+  it('treats an empty seed refresh token as none', () => {
+    expect(resolveOptions({ refresh, seedRefreshToken: '' }).seedRefreshToken).toBeUndefined();
+  });
+
+  it('requires maxAttempts to be a whole number of at least 1, naming the option', () => {
+    for (const value of [0.5, 2.9, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '3' as unknown as number]) {
+      expect(() => resolveOptions({ refresh, maxAttempts: value })).toThrow(
+        new RangeError('TokenCache: maxAttempts must be a whole number of at least 1'),
+      );
+    }
+    expect(resolveOptions({ refresh, maxAttempts: 1 }).maxAttempts).toBe(1);
   });
 
   it('rejects a missing refresh function, or no options at all, with a TypeError', () => {
@@ -82,7 +89,7 @@ describe('resolveOptions', () => {
   });
 
   it('rejects zero where only a positive number makes sense', () => {
-    for (const name of ['attemptTimeoutMs', 'maxAttempts', 'lockTtlMs', 'lockWaitMs'] as const) {
+    for (const name of ['attemptTimeoutMs', 'lockTtlMs', 'lockWaitMs'] as const) {
       expect(() => resolveOptions({ refresh, [name]: 0 })).toThrow(
         new RangeError(`TokenCache: ${name} must be a positive number`),
       );

@@ -49,7 +49,7 @@ export interface TokenCacheOptions {
   /** One upstream attempt is aborted (its signal fires) after this long. Default: 10 seconds. */
   attemptTimeoutMs?: number;
 
-  /** Upstream attempts per refresh, including the first. Default: 3. */
+  /** Upstream attempts per refresh, including the first (a whole number, at least 1). Default: 3. */
   maxAttempts?: number;
 
   /**
@@ -127,7 +127,7 @@ export function resolveOptions(options: TokenCacheOptions): TokenCacheSettings {
     safetyMarginMs: nonNegative('safetyMarginMs', options.safetyMarginMs, 30_000),
     nearExpiryWarningMs: nonNegative('nearExpiryWarningMs', options.nearExpiryWarningMs, 10 * 60_000),
     attemptTimeoutMs: positive('attemptTimeoutMs', options.attemptTimeoutMs, 10_000),
-    maxAttempts: Math.floor(positive('maxAttempts', options.maxAttempts, 3)),
+    maxAttempts: positiveInteger('maxAttempts', options.maxAttempts, 3),
     backoffBaseMs: nonNegative('backoffBaseMs', options.backoffBaseMs, 500),
     backoffMaxMs: nonNegative('backoffMaxMs', options.backoffMaxMs, 10_000),
     maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 30_000),
@@ -143,6 +143,13 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     throw new RangeError(`TokenCache: ${name} must be a non-negative number`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new RangeError(`TokenCache: ${name} must be a whole number of at least 1`);
   return value;
 }
 
