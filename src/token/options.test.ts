@@ -88,6 +88,16 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ refresh, maxRetryAfterMs: -0.5 })).toThrow(/maxRetryAfterMs/);
   });
 
+  it('rejects a wait longer than a Node timer can wait, instead of letting it fire at once', () => {
+    const tooLong = 2 ** 31;
+    for (const name of ['attemptTimeoutMs', 'backoffMaxMs', 'maxRetryAfterMs', 'lockWaitMs'] as const) {
+      expect(() => resolveOptions({ refresh, [name]: tooLong })).toThrow(
+        new RangeError(`TokenCache: ${name} must be at most 2147483647 ms (about 24.8 days)`),
+      );
+      expect(resolveOptions({ refresh, [name]: tooLong - 1 })[name]).toBe(tooLong - 1);
+    }
+  });
+
   it('rejects zero where only a positive number makes sense', () => {
     for (const name of ['attemptTimeoutMs', 'lockTtlMs', 'lockWaitMs'] as const) {
       expect(() => resolveOptions({ refresh, [name]: 0 })).toThrow(

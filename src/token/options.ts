@@ -126,17 +126,32 @@ export function resolveOptions(options: TokenCacheOptions): TokenCacheSettings {
     refreshAheadMs: nonNegative('refreshAheadMs', options.refreshAheadMs, 5 * 60_000),
     safetyMarginMs: nonNegative('safetyMarginMs', options.safetyMarginMs, 30_000),
     nearExpiryWarningMs: nonNegative('nearExpiryWarningMs', options.nearExpiryWarningMs, 10 * 60_000),
-    attemptTimeoutMs: positive('attemptTimeoutMs', options.attemptTimeoutMs, 10_000),
+    attemptTimeoutMs: waitable(
+      positive('attemptTimeoutMs', options.attemptTimeoutMs, 10_000),
+      'attemptTimeoutMs',
+    ),
     maxAttempts: positiveInteger('maxAttempts', options.maxAttempts, 3),
     backoffBaseMs: nonNegative('backoffBaseMs', options.backoffBaseMs, 500),
-    backoffMaxMs: nonNegative('backoffMaxMs', options.backoffMaxMs, 10_000),
-    maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 30_000),
+    backoffMaxMs: waitable(nonNegative('backoffMaxMs', options.backoffMaxMs, 10_000), 'backoffMaxMs'),
+    maxRetryAfterMs: waitable(
+      nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 30_000),
+      'maxRetryAfterMs',
+    ),
     random: options.random ?? Math.random,
     isRetryable: options.isRetryable ?? defaultIsRetryable,
     lockTtlMs: positive('lockTtlMs', options.lockTtlMs, 60_000),
-    lockWaitMs: positive('lockWaitMs', options.lockWaitMs, 5_000),
+    lockWaitMs: waitable(positive('lockWaitMs', options.lockWaitMs, 5_000), 'lockWaitMs'),
     seedRefreshToken: options.seedRefreshToken || undefined,
   };
+}
+
+/** Node timers fire at once (with a warning) beyond this, so longer waits would not wait at all. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function waitable(value: number, name: string): number {
+  if (value > MAX_TIMER_MS)
+    throw new RangeError(`TokenCache: ${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days)`);
+  return value;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
