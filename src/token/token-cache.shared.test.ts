@@ -208,6 +208,26 @@ describe('TokenCache with a shared store', () => {
     expect(a.snapshot().store.health.state).toBe('ok');
   });
 
+  it('reports the store healthy again when its first read at start fails and the re-read under the seed lock works', async () => {
+    const seed = 'refresh-token-from-env-qqqqqqqq';
+    const rotated = 'refresh-token-rotated-rrrrrrrr';
+    const { clock, backend, issuer, logger } = fleet(0);
+    await backend.connect().save({ refreshToken: rotated, seedFingerprint: fingerprint(seed) });
+    const store = backend.connect();
+    const load = store.load.bind(store);
+    let loads = 0;
+    store.load = async () => {
+      if (++loads === 1) throw new Error('ECONNRESET');
+      return load();
+    };
+    const cache = new TokenCache({ refresh: issuer.refresh, store, clock, logger, seedRefreshToken: seed });
+    await cache.load();
+    expect(loads).toBe(2);
+    expect(cache.snapshot().refresh_token.fingerprint).toBe(fingerprint(rotated));
+    expect(cache.snapshot().store.health).toEqual({ state: 'ok' });
+    expect(logger.find('info', 'token store recovered')).toHaveLength(1);
+  });
+
   it('starts serving even when the store is down from the start', async () => {
     const { issuer, caches, backend } = fleet(1);
     backend.down = true;

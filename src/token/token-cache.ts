@@ -224,6 +224,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         if (this.store.acquireLock !== undefined) {
           try {
             record = await this.store.load();
+            this.storeHealth.ok();
           } catch (err) {
             this.storeFailed('load', err);
           }
@@ -269,6 +270,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     try {
       for (let tries = 0; tries < 3; tries++) {
         const lock = await store.acquireLock(this.settings.lockTtlMs);
+        this.storeHealth.ok();
         if (lock !== undefined || store.waitForChange === undefined) return lock;
         await store.waitForChange(undefined, this.settings.lockWaitMs);
       }
