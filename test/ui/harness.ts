@@ -22,12 +22,16 @@ export interface DemoServer {
 
 /** Starts SpotiPi in demo mode serving this repo's web/ folder. */
 export async function startDemoServer(
-  options: Omit<StartOptions, 'webRoot' | 'plugins' | 'onClose'> & { alarmClock?: Clock } = {},
+  options: Omit<StartOptions, 'webRoot' | 'plugins' | 'onClose'> & {
+    alarmClock?: Clock;
+    /** Extra settings, e.g. SPOTIPI_PASSWORD. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<DemoServer> {
-  const { alarmClock, ...startOptions } = options;
+  const { alarmClock, env, ...startOptions } = options;
   const stateDir = await mkdtemp(join(tmpdir(), 'spotipi-ui-'));
   const config = loadConfig({
-    env: { SPOTIPI_STATE_DIR: stateDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { SPOTIPI_STATE_DIR: stateDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     cwd: stateDir,
   });
   const stoppers: (() => Promise<void>)[] = [];
