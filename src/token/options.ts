@@ -78,8 +78,9 @@ export interface TokenCacheOptions {
   isRetryable?: (error: unknown) => boolean;
 
   /**
-   * Shared stores only: how long the fleet-wide refresh lock is held at most (its TTL when the
-   * holder dies). Should exceed one whole refresh with retries. Default: 60 seconds.
+   * Shared stores only: the TTL of the fleet-wide refresh lock. A holder renews it every third of
+   * the TTL while its refresh runs (stores whose locks support `extend`), so this bounds how long a
+   * holder that died blocks the others, not how long a refresh may take. Default: 60 seconds.
    */
   lockTtlMs?: number;
 

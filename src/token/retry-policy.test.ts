@@ -12,6 +12,7 @@ import {
   fullJitterBackoff,
   type RetryPolicy,
   refreshAheadPause,
+  worstCaseRefreshMs,
 } from './retry-policy.js';
 import type { RefreshResult } from './types.js';
 
@@ -41,6 +42,17 @@ describe('fullJitterBackoff', () => {
 
   it('can wait nothing at all when the draw is zero', () => {
     expect(fullJitterBackoff(3, policy({ random: () => 0 }))).toBe(0);
+  });
+});
+
+describe('worstCaseRefreshMs', () => {
+  it('adds every attempt timing out and each retry waiting its longest pause', () => {
+    // 4 attempts x 10 s, and 3 retries after a 30 s Retry-After (longer than the 10 s backoff cap).
+    expect(worstCaseRefreshMs({ ...policy({ maxAttempts: 4 }), attemptTimeoutMs: 10_000 })).toBe(130_000);
+    expect(
+      worstCaseRefreshMs({ ...policy({ maxAttempts: 2, maxRetryAfterMs: 0 }), attemptTimeoutMs: 5_000 }),
+    ).toBe(20_000);
+    expect(worstCaseRefreshMs({ ...policy({ maxAttempts: 1 }), attemptTimeoutMs: 10_000 })).toBe(10_000);
   });
 });
 

@@ -48,6 +48,19 @@ export function fullJitterBackoff(
 }
 
 /**
+ * The longest one refresh can take: every attempt running into its timeout, each retry after the
+ * longest pause it may wait (a full backoff or a Retry-After that is waited out).
+ */
+export function worstCaseRefreshMs(
+  policy: Pick<RetryPolicy, 'maxAttempts' | 'backoffMaxMs' | 'maxRetryAfterMs'> & {
+    attemptTimeoutMs: number;
+  },
+): number {
+  const longestPause = Math.max(policy.backoffMaxMs, policy.maxRetryAfterMs);
+  return policy.maxAttempts * policy.attemptTimeoutMs + (policy.maxAttempts - 1) * longestPause;
+}
+
+/**
  * The pause before the next refresh-ahead after `failures` failed ones in a row: doubling from
  * 4 × backoffBaseMs up to 4 × backoffMaxMs, with half of it jittered, so a fleet does not retry
  * in step while its tokens are still valid.

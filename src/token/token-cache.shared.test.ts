@@ -156,6 +156,50 @@ describe('TokenCache with a shared store', () => {
     expect(issuer.accepts(call.value() ?? '')).toBe(true);
   });
 
+  it('keeps the lock while a refresh slower than its TTL runs, so no other process refreshes meanwhile', async () => {
+    const { issuer, caches, clock } = fleet(2, {
+      lockTtlMs: 20_000,
+      lockWaitMs: 2_000,
+      attemptTimeoutMs: 120_000,
+    });
+    const [a, b] = caches as [TokenCache, TokenCache];
+    issuer.latencyMs = 70_000; // more than three TTLs
+    const first = track(a.getAccessToken());
+    await settle();
+    const second = track(b.getAccessToken());
+    for (let t = 0; t < 70; t++) await clock.advance(1_000);
+    await settle();
+    expect(issuer.calls).toBe(1);
+    expect(first.done() && second.done()).toBe(true);
+    expect(second.value()).toBe(first.value());
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('warns once and still finishes its refresh when its lock lapsed meanwhile', async () => {
+    const { issuer, clock, backend, logger } = fleet(0);
+    const store = backend.connect();
+    const acquire = store.acquireLock.bind(store);
+    store.acquireLock = async (ttl: number) => {
+      const lock = await acquire(ttl);
+      return lock && { release: () => lock.release(), extend: async () => false };
+    };
+    const cache = new TokenCache({
+      refresh: issuer.refresh,
+      store,
+      clock,
+      logger,
+      lockTtlMs: 3_000,
+      attemptTimeoutMs: 60_000,
+    });
+    issuer.latencyMs = 10_000;
+    const call = track(cache.getAccessToken());
+    await clock.advance(10_000);
+    await settle();
+    expect(call.done()).toBe(true);
+    expect(issuer.accepts(call.value() ?? '')).toBe(true);
+    expect(logger.find('warn', 'refresh lock expired before this refresh finished')).toHaveLength(1);
+  });
+
   it('takes the result of a live lock holder instead of refreshing', async () => {
     const { issuer, caches, clock } = fleet(2);
     const [a, b] = caches as [TokenCache, TokenCache];

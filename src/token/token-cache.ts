@@ -10,7 +10,7 @@ import type { TokenCacheEvents } from './events.js';
 import { fingerprint } from './fingerprint.js';
 import { CacheMetrics } from './metrics.js';
 import { resolveOptions, type TokenCacheOptions, type TokenCacheSettings } from './options.js';
-import { checkResult, decideRetry, refreshAheadPause } from './retry-policy.js';
+import { checkResult, decideRetry, refreshAheadPause, worstCaseRefreshMs } from './retry-policy.js';
 import { buildSnapshot, type TokenCacheSnapshot } from './snapshot.js';
 import { StoreHealthTracker } from './store-health.js';
 import type {
@@ -427,7 +427,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private async obtain(): Promise<ActiveToken> {
     const store = this.store;
     if (store.acquireLock === undefined || store.waitForChange === undefined) return this.refreshUpstream();
-    const deadline = this.clock.monotonic() + this.settings.lockTtlMs + this.settings.lockWaitMs;
+    // A live holder renews its lock for as long as its refresh may take; past that (plus the TTL
+    // a dead holder's lock needs to expire) something is wrong, and this process refreshes alone.
+    const deadline =
+      this.clock.monotonic() +
+      worstCaseRefreshMs(this.settings) +
+      this.settings.lockTtlMs +
+      this.settings.lockWaitMs;
     const replacing = this.current?.token ?? this.lastToken;
     let seen = this.lastToken;
     for (;;) {
@@ -468,6 +474,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
 
   /** Holding the lock: use a newer token another process saved, else refresh and save. */
   private async refreshUnderLock(lock: StoreLock, replacing: string | undefined): Promise<ActiveToken> {
+    const keepAlive = new AbortController();
+    void this.keepLock(lock, keepAlive.signal);
     try {
       const record = await this.loadRecord();
       if (record !== undefined) {
@@ -477,10 +485,38 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       }
       return await this.refreshUpstream();
     } finally {
+      keepAlive.abort();
       try {
         await lock.release();
       } catch (err) {
         this.storeFailed('unlock', err);
+      }
+    }
+  }
+
+  /**
+   * Renews the refresh lock every third of its TTL until `signal` fires, so a refresh slower than
+   * the TTL (timeouts, retries, a Retry-After) keeps the fleet from starting a second one, while a
+   * holder that died still frees the lock within one TTL.
+   */
+  private async keepLock(lock: StoreLock, signal: AbortSignal): Promise<void> {
+    if (lock.extend === undefined) return;
+    const ttl = this.settings.lockTtlMs;
+    while (!signal.aborted) {
+      try {
+        await this.clock.sleep(ttl / 3, signal);
+      } catch {
+        return; // the refresh has finished
+      }
+      try {
+        if (await lock.extend(ttl)) continue;
+        this.logger.warn(
+          { cache: this.name, lock_ttl_ms: ttl },
+          'refresh lock expired before this refresh finished; another process may refresh too',
+        );
+        return;
+      } catch (err) {
+        this.storeFailed('lock', err); // the lock may lapse; the refresh goes on regardless
       }
     }
   }

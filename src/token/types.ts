@@ -55,6 +55,12 @@ export interface StoreChangeInfo {
 export interface StoreLock {
   /** Releases the lock if this holder still owns it (compare-and-delete). */
   release(): Promise<void>;
+  /**
+   * Resets the lock's TTL to `ttlMs` if this holder still owns it; false when it expired or was
+   * taken over meanwhile. The cache renews a lock while its refresh runs, so a slow but live
+   * holder keeps it and only a dead one loses it by expiry.
+   */
+  extend?(ttlMs: number): Promise<boolean>;
 }
 
 /** Store health as shown in status output. */

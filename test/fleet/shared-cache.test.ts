@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/token/fingerprint.js';
 import { RedisStore } from '../../src/token/stores/redis-store.js';
-import { TokenCache } from '../../src/token/token-cache.js';
+import { TokenCache, type TokenCacheOptions } from '../../src/token/token-cache.js';
 import type { Logger } from '../../src/token/types.js';
 import { type RedisServerHandle, startRedisServer, waitFor } from '../helpers/redis-server.js';
 import { RealTimeIssuer } from './real-time-issuer.js';
@@ -46,7 +46,13 @@ afterAll(async () => {
   await shared.dispose();
 });
 
-function fleet(size: number, url: string, issuer: RealTimeIssuer, clientId = randomUUID()): Member[] {
+function fleet(
+  size: number,
+  url: string,
+  issuer: RealTimeIssuer,
+  clientId = randomUUID(),
+  options: Partial<TokenCacheOptions> = {},
+): Member[] {
   const members = Array.from({ length: size }, (_, i) => {
     const warnings: string[] = [];
     const logger = collectingLogger(warnings);
@@ -61,6 +67,7 @@ function fleet(size: number, url: string, issuer: RealTimeIssuer, clientId = ran
       lockWaitMs: 1000,
       attemptTimeoutMs: 2000,
       backoffBaseMs: 50,
+      ...options,
     });
     return { cache, store, warnings };
   });
@@ -145,6 +152,20 @@ describe('TokenCache instances sharing one Redis', () => {
       members.map(() => after[0]),
     );
     expect(issuer.grants).toHaveLength(2);
+  });
+
+  it('make one refresh between them when it takes longer than the lock TTL: the holder renews its lock', async () => {
+    const issuer = new RealTimeIssuer('seed-rt-slow', { lifetimeS: 3600, latencyMs: 2500 });
+    const members = fleet(3, shared.url, issuer, randomUUID(), {
+      lockTtlMs: 900,
+      attemptTimeoutMs: 5000,
+    }).map((m) => m.cache);
+    // The refresh takes almost three lock TTLs; waiters see the lock held and keep waiting.
+    const first = members[0]!.getAccessToken();
+    await delay(200);
+    const tokens = await Promise.all([first, ...members.slice(1).map((c) => c.getAccessToken())]);
+    expect(issuer.grants).toHaveLength(1);
+    expect(new Set(tokens).size).toBe(1);
   });
 
   it('refresh once per token window between them while hammered, and rotation never loses the refresh token', async () => {

@@ -134,6 +134,23 @@ describe('RedisStore', () => {
     await waitFor(() => b.acquireLock(10_000), 'the expired lock to be free again');
   });
 
+  it('renews the lock for its holder only, and never revives a lock that expired or was released', async () => {
+    const clientId = randomUUID();
+    const [a, b] = [store({ clientId }), store({ clientId })];
+    const lock = await a.acquireLock(1_000);
+    expect(await lock!.extend!(60_000)).toBe(true);
+    expect(await raw.pttl(a.lockKey)).toBeGreaterThan(30_000);
+    await lock!.release();
+    expect(await lock!.extend!(60_000)).toBe(false);
+    expect(await raw.exists(a.lockKey)).toBe(0);
+
+    const lapsed = await a.acquireLock(100);
+    const successor = await waitFor(() => b.acquireLock(30_000), 'the short lock to expire');
+    expect(await lapsed!.extend!(60_000)).toBe(false);
+    expect(await raw.pttl(a.lockKey)).toBeLessThanOrEqual(30_000);
+    await successor.release();
+  });
+
   it("does not delete another holder's lock when a late holder releases", async () => {
     const clientId = randomUUID();
     const [a, b, c] = [store({ clientId }), store({ clientId }), store({ clientId })];

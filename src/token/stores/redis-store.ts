@@ -4,7 +4,8 @@
  * Layout (key per client id and optional user, prefix `spotipi:token`):
  *   <prefix>:<clientId>[:<user>]          hash: accessToken, accessTokenHash (SHA-256), expiresAt,
  *                                         obtainedAt, expiresIn, scope, refreshToken, seedFingerprint, version
- *   <prefix>:<clientId>[:<user>]:lock     the refresh lock (SET NX PX, random value, Lua compare-and-delete)
+ *   <prefix>:<clientId>[:<user>]:lock     the refresh lock (SET NX PX, random value, Lua compare-and-delete;
+ *                                         the holder renews its TTL by compare-and-PEXPIRE while it refreshes)
  *   <prefix>:<clientId>[:<user>]:changed  pub/sub channel: "<instance> save" | "<instance> invalidate <fp>"
  *
  * Security: without `encryptionKey` the access and refresh tokens are stored in plain text, so
@@ -68,6 +69,9 @@ const NOTIFY_INVALIDATE = 'invalidate';
 
 // Deletes the lock only if it still holds our value, so a late release never frees another holder's lock.
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+// Renews the lock's TTL only while it still holds our value (a slow holder keeps it; an expired one does not come back).
+const EXTEND_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 // Drops the access token and the fields describing it only while it is still the rejected
 // token; the refresh token stays. Publishes in the same script so nobody sees one without the other.
@@ -369,6 +373,14 @@ export class RedisStore implements TokenStore {
           // The lock expires by itself; a failed release only delays the next holder by its TTL.
           this.logger.debug({ store: 'redis', reason: describe(err) }, 'redis refresh lock release failed');
         }
+      },
+      extend: async (ttlMs: number) => {
+        if (released) return false;
+        const ttl = Math.max(1, Math.ceil(ttlMs));
+        const kept = await this.run('extendLock', () =>
+          this.client.eval(EXTEND_LOCK, 1, this.lockKey, token, ttl),
+        );
+        return kept === 1;
       },
     };
   }

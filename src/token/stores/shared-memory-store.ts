@@ -70,6 +70,14 @@ export class SharedMemoryBackend {
   }
 
   /** @internal */
+  extendLock(owner: number, ttlMs: number): boolean {
+    const now = this.clock.monotonic();
+    if (this.lock?.owner !== owner || this.lock.until <= now) return false;
+    this.lock.until = now + ttlMs;
+    return true;
+  }
+
+  /** @internal */
   unlock(owner: number): void {
     if (this.lock?.owner === owner) this.lock = undefined;
   }
@@ -133,6 +141,11 @@ export class SharedMemoryStore implements TokenStore {
         await Promise.resolve();
         this.backend.check();
         this.backend.unlock(owner);
+      },
+      extend: async (ttl: number) => {
+        await Promise.resolve();
+        this.backend.check();
+        return this.backend.extendLock(owner, ttl);
       },
     };
   }
