@@ -1,57 +1,14 @@
-import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+import { startRedisServer } from '../helpers/redis-server.js';
+import { buildConsumerPackage, run, tsc } from './consumer-package.js';
 
 let work: string;
 let consumer: string;
 
-/**
- * Builds the token entry with the project's build settings (tsconfig.build.json) into a scratch
- * copy of the package, so this test neither depends on nor disturbs a `dist/` other suites use,
- * then installs that package into a consumer as `node_modules/spotipi`.
- */
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'spotipi-exports-'));
-  const pkg = join(work, 'spotipi');
-  await mkdir(pkg, { recursive: true });
-  await copyFile(join(root, 'package.json'), join(pkg, 'package.json'));
-  const buildConfig = join(work, 'tsconfig.token-build.json');
-  await writeFile(
-    buildConfig,
-    JSON.stringify({
-      extends: join(root, 'tsconfig.build.json'),
-      compilerOptions: {
-        rootDir: join(root, 'src'),
-        outDir: join(pkg, 'dist'),
-        sourceMap: false,
-        typeRoots: [join(root, 'node_modules', '@types')],
-      },
-      files: [join(root, 'src', 'token', 'index.ts')],
-      include: [],
-    }),
-  );
-  await run(process.execPath, [tsc, '-p', buildConfig], { cwd: root });
-
-  consumer = join(work, 'consumer');
-  await mkdir(join(consumer, 'node_modules', '@types'), { recursive: true });
-  await writeFile(
-    join(consumer, 'package.json'),
-    JSON.stringify({ name: 'consumer', type: 'module', private: true, dependencies: { spotipi: '*' } }),
-  );
-  await symlink(pkg, join(consumer, 'node_modules', 'spotipi'), 'dir');
-  await symlink(
-    join(root, 'node_modules', '@types', 'node'),
-    join(consumer, 'node_modules', '@types', 'node'),
-    'dir',
-  );
+  ({ work, consumer } = await buildConsumerPackage());
 }, 120_000);
 
 afterAll(async () => {
@@ -97,6 +54,37 @@ describe("the 'spotipi/token' package entry", () => {
     expect(out.state).toBe('valid');
     expect(out.hits).toBe(3);
     expect(out.leaked).toBe(false);
+  }, 60_000);
+
+  it("imports the Redis store from 'spotipi/token/redis' and shares a token through a real Redis", async () => {
+    const redis = await startRedisServer();
+    try {
+      const script = `
+        Promise.all([import('spotipi/token'), import('spotipi/token/redis')]).then(async ([t, r]) => {
+          let calls = 0;
+          const refresh = async () => { calls++; return { accessToken: 'fleet-token-0123456789', expiresIn: 3600 }; };
+          const stores = [1, 2].map(() => new r.RedisStore({ url: process.env.REDIS_URL, clientId: 'consumer' }));
+          const caches = stores.map((store) => new t.TokenCache({ refresh, store }));
+          const first = await caches[0].getAccessToken();
+          const second = await caches[1].getAccessToken();
+          const kind = caches[1].snapshot().store.kind;
+          for (const c of caches) await c.close();
+          for (const s of stores) await s.close();
+          console.log(JSON.stringify({ first, second, calls, kind }));
+        });`;
+      const { stdout } = await run(process.execPath, ['-e', script], {
+        cwd: consumer,
+        env: { ...process.env, REDIS_URL: redis.url },
+      });
+      expect(JSON.parse(stdout.trim())).toEqual({
+        first: 'fleet-token-0123456789',
+        second: 'fleet-token-0123456789',
+        calls: 1,
+        kind: 'redis',
+      });
+    } finally {
+      await redis.dispose();
+    }
   }, 60_000);
 
   it('does not expose internal modules outside the exports map', async () => {
