@@ -221,6 +221,70 @@ describe('the web UI in a real browser against the demo server', () => {
     await expect.poll(() => page.locator('#alarm-list li').count()).toBe(0);
   });
 
+  it('edits an alarm in place: the form opens filled, a bad time is refused at its field, a good one is saved', async () => {
+    const created = await fetch(`${demo.url}/api/alarms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ time: '06:00', label: 'Edit me', context_uri: 'liked', days: ['sat'] }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as AlarmView;
+    const { page } = await openApp();
+    const item = page.locator(`#alarm-list li[data-id="${id}"]`);
+    await item.locator('button', { hasText: 'Edit' }).click();
+    expect(await page.locator('#alarm-form-title').textContent()).toBe('Edit alarm');
+    expect(await page.locator('#alarm-time').inputValue()).toBe('06:00');
+    expect(await page.locator('#alarm-label').inputValue()).toBe('Edit me');
+    expect(await page.locator('#alarm-days input[value="sat"]').isChecked()).toBe(true);
+
+    await page.locator('#alarm-time').fill('6 o clock');
+    await page.locator('#alarm-save').click();
+    await expect.poll(() => page.locator('#alarm-time-error').isVisible()).toBe(true);
+    expect((await alarmList()).find((a) => a.id === id)?.time).toBe('06:00');
+
+    await page.locator('#alarm-time').fill('7.15');
+    await page.locator('#alarm-save').click();
+    await expect.poll(() => item.locator('.alarm-time').textContent()).toBe('07:15');
+    expect((await alarmList()).find((a) => a.id === id)?.time).toBe('07:15');
+    expect(await page.locator('#alarm-list li').count()).toBe(1);
+    expect(await page.locator('#alarm-form').isHidden()).toBe(true);
+    await fetch(`${demo.url}/api/alarms/${id}`, { method: 'DELETE' });
+  });
+
+  it('sends volume and shuffle to the real player and plays Liked Songs from the library', async () => {
+    const { page } = await openApp();
+    interface Player {
+      shuffle_state: boolean;
+      device: { volume_percent: number } | null;
+      context: { uri: string } | null;
+    }
+    const before = await getJson<Player>(demo, '/playback_status');
+    expect(before.device).not.toBeNull();
+    const target = before.device?.volume_percent === 23 ? 24 : 23;
+    await page.locator('#volume').fill(String(target));
+    await expect
+      .poll(async () => (await getJson<Player>(demo, '/playback_status')).device?.volume_percent)
+      .toBe(target);
+    expect(await page.locator('#volume-out').textContent()).toBe(String(target));
+
+    await page.locator('#btn-shuffle').click();
+    await expect
+      .poll(async () => (await getJson<Player>(demo, '/playback_status')).shuffle_state)
+      .toBe(!before.shuffle_state);
+    await expect
+      .poll(() => page.locator('#btn-shuffle').getAttribute('aria-pressed'))
+      .toBe(String(!before.shuffle_state));
+
+    await page.locator('#tab-liked').click();
+    const liked = page.locator('#library-list .library-item');
+    await expect.poll(() => liked.count()).toBe(1);
+    expect(await liked.textContent()).toContain('Liked songs');
+    await liked.click();
+    await expect
+      .poll(async () => (await getJson<Player>(demo, '/playback_status')).context?.uri)
+      .toMatch(/^spotify:user:[^:]+:collection$/);
+  });
+
   it('starts and cancels the sleep timer', async () => {
     const { page } = await openApp();
     await page.locator('#sleep-form .chip[data-minutes="15"]').click();
@@ -294,6 +358,28 @@ describe('the web UI in a real browser against the demo server', () => {
     await expect.poll(() => page.locator('#notice-title').textContent()).toBe('Spotify is not reachable');
     expect(await page.locator('#notice').getAttribute('role')).toBe('alert');
     await emulatorAdmin(demo, 'DELETE', '/__emulator/faults');
+  });
+
+  it('says Spotify asks to slow down, with the wait, when it rate-limits a control', async () => {
+    const { page } = await openApp();
+    await emulatorAdmin(demo, 'POST', '/__emulator/faults', {
+      target: 'api',
+      kind: 'rate_limit',
+      retryAfterSec: 40,
+      method: 'POST',
+      pathPrefix: '/v1/me/player/next',
+      count: 5,
+    });
+    try {
+      await page.locator('#btn-next').click();
+      await expect
+        .poll(() => page.locator('#notice-title').textContent())
+        .toBe('Spotify asks us to slow down');
+      expect(await page.locator('#notice-text').textContent()).toContain('40 s');
+      expect(await page.locator('#notice').getAttribute('data-tone')).toBe('warning');
+    } finally {
+      await emulatorAdmin(demo, 'DELETE', '/__emulator/faults');
+    }
   });
 
   it('writes screenshots at phone and desktop size, light and dark', async () => {
