@@ -51,6 +51,13 @@ async function status(server: ServerProcess): Promise<Status> {
   return (await (await fetch(`${server.url}/api/token-cache/status`)).json()) as Status;
 }
 
+/** The value of `spotipi_token_store_degraded{store="redis"}` on the server's /metrics. */
+async function degradedGauge(server: ServerProcess): Promise<number | undefined> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = /^spotipi_token_store_degraded\{store="redis"\} (\d+)$/m.exec(text);
+  return line ? Number(line[1]) : undefined;
+}
+
 /** Three loops per server calling GET /playback_status (which needs a token) back to back. */
 function hammer(servers: ServerProcess[]) {
   let running = true;
@@ -136,6 +143,7 @@ describe(`${SERVERS} spotipi servers with REDIS_URL`, () => {
       async () => (await Promise.all(servers.map(status))).every((s) => s.store.health.state === 'degraded'),
       'every server to report its token store degraded',
     );
+    expect(await Promise.all(servers.map(degradedGauge))).toEqual(servers.map(() => 1));
     const downFrom = grants(emulator);
     await delay(WINDOW_MS * 2);
     // On their own, each server keeps itself supplied (so more than one request per window).
@@ -148,6 +156,7 @@ describe(`${SERVERS} spotipi servers with REDIS_URL`, () => {
       'every server to rejoin Redis',
       WINDOW_MS * 6,
     );
+    expect(await Promise.all(servers.map(degradedGauge))).toEqual(servers.map(() => 0));
     await delay(WINDOW_MS);
     const before = grants(emulator);
     const from = Date.now();
