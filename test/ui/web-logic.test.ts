@@ -172,8 +172,8 @@ describe('token status and chart history', () => {
     expect(g.totalRequests).toBe(6);
     expect(g.totalRefreshes).toBe(1);
     expect(g.marks).toEqual([{ x: 50, count: 1 }]);
-    // 4 requests in the first interval (the maximum: top), 2 in the second (half height).
-    expect(g.line).toBe('M0 2 L50 2 L50 25 L100 25');
+    // 4 requests in the first interval (the peak, at 80 % of the height), 2 in the second (40 %).
+    expect(g.line).toBe('M0 11.2 L50 11.2 L50 29.6 L100 29.6');
     expect(token.chartGeometry(history.slice(0, 1), 100, 50).line).toBe('');
   });
 });

@@ -100,9 +100,11 @@ export function chartGeometry(history, width, height) {
   const t0 = history[0].t;
   const span = Math.max(1, history[history.length - 1].t - t0);
   const maxDelta = Math.max(1, ...deltas.map((d) => d.requests));
+  // Headroom above the peak: a steady rate reads as a line, not as a block filling the chart.
+  const top = maxDelta * 1.25;
   const pad = 2;
   const x = (t) => round((width * (t - t0)) / span);
-  const y = (v) => round(height - pad - ((height - 2 * pad) * v) / maxDelta);
+  const y = (v) => round(height - pad - ((height - 2 * pad) * v) / top);
   // A step per interval: the requests made between two samples, drawn across that interval.
   const points = [];
   let from = t0;
