@@ -6,7 +6,7 @@ import { fingerprint } from '../../src/token/fingerprint.js';
 import { RedisStore } from '../../src/token/stores/redis-store.js';
 import { TokenCache, type TokenCacheOptions } from '../../src/token/token-cache.js';
 import type { Logger } from '../../src/token/types.js';
-import { type RedisServerHandle, startRedisServer, waitFor } from '../helpers/redis-server.js';
+import { cutOffStore, type RedisServerHandle, startRedisServer, waitFor } from '../helpers/redis-server.js';
 import { RealTimeIssuer } from './real-time-issuer.js';
 
 // Several TokenCache instances in one process, each with its own RedisStore (its own
@@ -56,7 +56,13 @@ function fleet(
   const members = Array.from({ length: size }, (_, i) => {
     const warnings: string[] = [];
     const logger = collectingLogger(warnings);
-    const store = new RedisStore({ url, clientId, logger, retryMaxDelayMs: 200 });
+    const store = new RedisStore({
+      url,
+      clientId,
+      logger,
+      retryMaxDelayMs: 200,
+      redisOptions: { connectionName: `instance-${i}` },
+    });
     const cache = new TokenCache({
       name: `instance-${i}`,
       refresh: issuer.refresh,
@@ -195,6 +201,33 @@ describe('TokenCache instances sharing one Redis', () => {
       'every instance to hold the newest refresh token',
     );
   }, 60_000);
+
+  it('tell an instance that was cut off what it missed: a login elsewhere, then a token dropped by a 401', async () => {
+    const issuer = new RealTimeIssuer('seed-rt-login', { lifetimeS: 3600, latencyMs: 10 });
+    const clientId = randomUUID();
+    // Configured with a refresh token the provider does not know: every instance needs a login.
+    const members = fleet(2, shared.url, issuer, clientId, { seedRefreshToken: 'refresh-token-dead-seed' });
+    const [a, b] = members.map((m) => m.cache) as [TokenCache, TokenCache];
+    await expect(a.getAccessToken()).rejects.toThrow(/invalid_grant/);
+    await b.load();
+    const control = new Redis(shared.url);
+    cleanups.push(async () => control.disconnect());
+
+    await cutOffStore(control, 'instance-0');
+    await b.setRefreshToken(issuer.initialRefreshToken); // the login happens on b
+    await waitFor(() => a.snapshot().state !== 'reauthorization_required', 'a to learn of the login');
+    const token = await a.getAccessToken();
+    expect(issuer.accepts(token)).toBe(true);
+    expect(await b.getAccessToken()).toBe(token);
+
+    await cutOffStore(control, 'instance-0');
+    b.invalidate(token); // a 401 on b while a is away
+    await waitFor(() => !a.snapshot().token_info.present, 'a to drop the rejected token');
+    const next = await a.getAccessToken();
+    expect(next).not.toBe(token);
+    expect(await b.getAccessToken()).toBe(next);
+    expect(issuer.grants).toHaveLength(2);
+  });
 
   it('start and serve with Redis absent, then join it when it appears', async () => {
     const own = await startRedisServer();

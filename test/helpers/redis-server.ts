@@ -138,3 +138,24 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Cuts one RedisStore off (its `-main` and `-sub` connections, named by `redisOptions.connectionName`)
+ * with CLIENT KILL through `control`, once it has subscribed; it reconnects by itself. Any
+ * redis client with a `client(...)` command will do as `control` (ioredis).
+ */
+export async function cutOffStore(
+  control: { client(...args: (string | number)[]): Promise<unknown> },
+  name: string,
+): Promise<void> {
+  const list = async () => String(await control.client('LIST'));
+  await waitFor(async () => (await list()).includes(` name=${name}-sub `), `${name} to subscribe`);
+  const ids = (await list())
+    .split('\n')
+    .filter((line) => line.includes(` name=${name}-main `) || line.includes(` name=${name}-sub `))
+    .map((line) => /id=(\d+)/.exec(line)?.[1])
+    .filter((id): id is string => id !== undefined);
+  if (ids.length !== 2)
+    throw new Error(`expected 2 connections named ${name}-main/-sub, found ${ids.length}`);
+  await Promise.all(ids.map((id) => control.client('KILL', 'ID', id)));
+}

@@ -1,7 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServerHandle, startRedisServer, waitFor } from '../../../test/helpers/redis-server.js';
+import {
+  cutOffStore,
+  type RedisServerHandle,
+  startRedisServer,
+  waitFor,
+} from '../../../test/helpers/redis-server.js';
 import { fingerprint } from '../fingerprint.js';
 import { RecordingLogger } from '../test-helpers/recording-logger.js';
 import type { TokenRecord } from '../types.js';
@@ -360,6 +365,77 @@ describe('RedisStore while Redis comes and goes', () => {
       await b.save({ ...record, accessToken: 'saved-while-a-was-away' });
       expect(seen).toEqual([]);
       await waitFor(() => seen.some((r) => r?.accessToken === 'saved-while-a-was-away'), 'a to resync');
+    } finally {
+      control.disconnect();
+      await own.dispose();
+    }
+  });
+
+  it('tells listeners that were cut off during an invalidation which token it dropped, once they are back', async () => {
+    const own = await startRedisServer();
+    const a = new RedisStore({
+      url: own.url,
+      clientId: 'c',
+      retryMaxDelayMs: 300,
+      redisOptions: { connectionName: 'a' },
+    });
+    const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
+    stores.push(a, b);
+    const control = new Redis(own.url);
+    try {
+      const seen: Array<[TokenRecord | undefined, unknown]> = [];
+      a.onChange((r, info) => seen.push([r, info]));
+      await a.save(record);
+      await cutOffStore(control, 'a');
+      expect(await b.invalidate(record.accessToken!)).toBe(true);
+      expect(seen).toEqual([]);
+      await waitFor(() => seen.length > 0, 'a to resync');
+      const [replayed, info] = seen[0]!;
+      expect(replayed?.accessToken).toBeUndefined();
+      expect(replayed?.refreshToken).toBe(record.refreshToken);
+      expect(info).toEqual({ invalidatedFingerprint: fingerprint(record.accessToken) });
+
+      // A later save supersedes the invalidation: nothing stale is replayed after the next cut.
+      await b.save({
+        ...record,
+        accessToken: undefined,
+        expiresAt: undefined,
+        refreshToken: 'refresh-after-login',
+      });
+      await waitFor(() => seen.length > 1, 'the live save notice');
+      seen.length = 0;
+      await cutOffStore(control, 'a');
+      await waitFor(() => seen.length > 0, 'a to resync again');
+      expect(seen[0]![0]?.refreshToken).toBe('refresh-after-login');
+      expect(seen[0]![1]).toBeUndefined();
+    } finally {
+      control.disconnect();
+      await own.dispose();
+    }
+  });
+
+  it('replays a refresh token saved without an access token (a login) to listeners that were cut off', async () => {
+    const own = await startRedisServer();
+    const a = new RedisStore({
+      url: own.url,
+      clientId: 'c',
+      retryMaxDelayMs: 300,
+      redisOptions: { connectionName: 'a' },
+    });
+    const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
+    stores.push(a, b);
+    const control = new Redis(own.url);
+    try {
+      const seen: Array<[TokenRecord | undefined, unknown]> = [];
+      a.onChange((r, info) => seen.push([r, info]));
+      await a.save(record);
+      await cutOffStore(control, 'a');
+      await b.save({ refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000' });
+      await waitFor(() => seen.length > 0, 'a to resync');
+      expect(seen[0]).toEqual([
+        { refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000' },
+        undefined,
+      ]);
     } finally {
       control.disconnect();
       await own.dispose();

@@ -3,7 +3,8 @@
  *
  * Layout (key per client id and optional user, prefix `spotipi:token`):
  *   <prefix>:<clientId>[:<user>]          hash: accessToken, accessTokenHash (SHA-256), expiresAt,
- *                                         obtainedAt, expiresIn, scope, refreshToken, seedFingerprint, version
+ *                                         obtainedAt, expiresIn, scope, refreshToken, seedFingerprint, version,
+ *                                         invalidatedFingerprint (of the token an invalidation dropped, until the next save)
  *   <prefix>:<clientId>[:<user>]:lock     the refresh lock (SET NX PX, random value, Lua compare-and-delete;
  *                                         the holder renews its TTL by compare-and-PEXPIRE while it refreshes)
  *   <prefix>:<clientId>[:<user>]:changed  pub/sub channel: "<instance> save" | "<instance> invalidate <fp>"
@@ -74,10 +75,12 @@ const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis
 const EXTEND_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 // Drops the access token and the fields describing it only while it is still the rejected
-// token; the refresh token stays. Publishes in the same script so nobody sees one without the other.
+// token; the refresh token stays. Publishes in the same script so nobody sees one without the other,
+// and notes the dropped token's fingerprint for instances that miss the message (they resync).
 const INVALIDATE = `
 if redis.call('HGET', KEYS[1], 'accessTokenHash') == ARGV[1] then
   redis.call('HDEL', KEYS[1], 'accessToken', 'accessTokenHash', 'expiresAt', 'obtainedAt', 'expiresIn', 'scope')
+  redis.call('HSET', KEYS[1], 'invalidatedFingerprint', ARGV[4])
   redis.call('HINCRBY', KEYS[1], 'version', 1)
   redis.call('PUBLISH', ARGV[2], ARGV[3])
   return 1
@@ -272,6 +275,11 @@ export class RedisStore implements TokenStore {
 
   /** Reads the shared record; undefined when absent or undecryptable (logged). Rejects while Redis is down. */
   async load(): Promise<TokenRecord | undefined> {
+    return (await this.loadWithInfo()).record;
+  }
+
+  /** The record, and for a record whose token was invalidated, which token that was. */
+  private async loadWithInfo(): Promise<{ record: TokenRecord | undefined; info?: RedisChangeInfo }> {
     let fields: Fields;
     try {
       fields = await this.run('load', () => this.client.hgetall(this.key));
@@ -282,9 +290,13 @@ export class RedisStore implements TokenStore {
         { store: 'redis', key: this.key },
         'redis token key holds a non-hash value; treating it as empty',
       );
-      return undefined;
+      return { record: undefined };
     }
-    return this.decode(fields);
+    const record = this.decode(fields);
+    const dropped = fields.invalidatedFingerprint;
+    if (record !== undefined && record.accessToken === undefined && dropped)
+      return { record, info: { invalidatedFingerprint: dropped } };
+    return { record };
   }
 
   private decode(fields: Fields): TokenRecord | undefined {
@@ -331,6 +343,7 @@ export class RedisStore implements TokenStore {
     put('expiresIn', record.expiresIn);
     put('scope', record.scope);
     put('seedFingerprint', record.seedFingerprint);
+    drop.push('invalidatedFingerprint'); // a save is newer than any invalidation before it
     if (record.refreshToken !== undefined)
       set.refreshToken = this.sealField('refreshToken', record.refreshToken);
     await this.run('save', async () => {
@@ -349,9 +362,10 @@ export class RedisStore implements TokenStore {
   async invalidate(accessToken: string): Promise<boolean> {
     const hash = sha256(accessToken);
     // The dropped token's fingerprint (fingerprint(): first 8 hex of its SHA-256) lets holders of a newer one keep it.
-    const notice = this.message(NOTIFY_INVALIDATE, hash.slice(0, 8));
+    const fp = hash.slice(0, 8);
+    const notice = this.message(NOTIFY_INVALIDATE, fp);
     const dropped = await this.run('invalidate', () =>
-      this.client.eval(INVALIDATE, 1, this.key, hash, this.channel, notice),
+      this.client.eval(INVALIDATE, 1, this.key, hash, this.channel, notice, fp),
     );
     return dropped === 1;
   }
@@ -492,15 +506,18 @@ export class RedisStore implements TokenStore {
   }
 
   /**
-   * Reads the record and hands it to the listeners. A resync passes only a record with a token:
-   * an empty Redis (restarted without persistence) must not read as "drop your token".
+   * Reads the record and hands it to the listeners. A resync replays what was missed: a token, a
+   * new refresh token (a login), or an invalidation (with the dropped token's fingerprint, so only
+   * its holders drop it); an empty Redis (restarted without persistence) is not news and must not
+   * read as "drop your token".
    */
   private notifyListeners(info: RedisChangeInfo | undefined, resync = false): void {
     if (this.listeners.size === 0) return;
-    this.load().then(
-      (record) => {
-        if (resync && record?.accessToken === undefined) return;
-        for (const listener of this.listeners) listener(record, info);
+    this.loadWithInfo().then(
+      ({ record, info: stored }) => {
+        if (resync && record === undefined) return;
+        const detail = resync ? stored : info;
+        for (const listener of this.listeners) listener(record, detail);
       },
       () => {
         this.resyncPending = true; // lost again before the read; the next reconnect replays it
