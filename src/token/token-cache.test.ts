@@ -677,6 +677,36 @@ describe('TokenCache snapshot, events and secrecy', () => {
     expect(text).toContain(fingerprint(token));
   });
 
+  it('passes no token to callers in an error or its cause, even when the refresh function put one there', async () => {
+    const secretRt = 'refresh-token-careless-ssssssss';
+    const failing = (make: (rt: string | undefined) => Error) =>
+      new TokenCache({
+        maxAttempts: 1,
+        store: new MemoryStore({ refreshToken: secretRt }),
+        refresh: async (ctx) => {
+          throw make(ctx.refreshToken);
+        },
+      });
+    const unavailable = await failing((rt) => new RetryableRefreshError(`400 for refresh_token=${rt}`, 1_000))
+      .getAccessToken()
+      .catch((e: unknown) => e as TokenUnavailableError);
+    expect(unavailable).toBeInstanceOf(TokenUnavailableError);
+    expect(unavailable.cause).toBeInstanceOf(RetryableRefreshError);
+    expect((unavailable.cause as RetryableRefreshError).retryAfterMs).toBe(1_000);
+    expect((unavailable.cause as Error).message).toBe(`400 for refresh_token=[${fingerprint(secretRt)}]`);
+
+    const reauth = failing((rt) => new ReauthorizationRequiredError(`invalid_grant: ${rt} revoked`));
+    const first = await reauth.getAccessToken().catch((e: unknown) => e as Error);
+    expect(first).toBeInstanceOf(ReauthorizationRequiredError);
+    expect(await reauth.getAccessToken().catch((e: unknown) => e)).toBe(first); // still one instance for all
+    for (const err of [unavailable, first]) {
+      const text = [String(err), err.stack, String(err.cause), (err.cause as Error | undefined)?.stack].join(
+        ' ',
+      );
+      expect(text).not.toContain(secretRt);
+    }
+  });
+
   it('emits refreshed and refresh_failed with fingerprints and counts', async () => {
     const { cache, issuer } = setup({ maxAttempts: 2 });
     const refreshed: unknown[] = [];

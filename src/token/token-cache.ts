@@ -11,6 +11,7 @@ import { fingerprint } from './fingerprint.js';
 import { CacheMetrics } from './metrics.js';
 import { resolveOptions, type TokenCacheOptions, type TokenCacheSettings } from './options.js';
 import { checkResult, decideRetry, refreshAheadPause, worstCaseRefreshMs } from './retry-policy.js';
+import { scrubError } from './scrub-error.js';
 import { buildSnapshot, type TokenCacheSnapshot } from './snapshot.js';
 import { StoreHealthTracker } from './store-health.js';
 import type {
@@ -365,7 +366,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     const stillUsable = this.current !== undefined && now < this.current.usableUntilMono;
     if (replacing !== undefined) replacing.replacementFailed = true;
     const attempts = err instanceof RefreshFailure ? err.attempts : 0;
-    const cause = err instanceof RefreshFailure ? err.cause : err;
+    // Callers get this error (or wrap it): nothing a refresh function put into it may leak a token.
+    const cause = scrubError(err instanceof RefreshFailure ? err.cause : err, (text) => this.redact(text));
     if (cause instanceof ReauthorizationRequiredError) {
       this.reauthError = cause;
       this.metrics.error(this.redact(describe(cause)), this.clock.now());
