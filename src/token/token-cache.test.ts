@@ -687,16 +687,18 @@ describe('TokenCache snapshot, events and secrecy', () => {
           throw make(ctx.refreshToken);
         },
       });
-    const unavailable = await failing((rt) => new RetryableRefreshError(`400 for refresh_token=${rt}`, 1_000))
+    const unavailable = (await failing(
+      (rt) => new RetryableRefreshError(`400 for refresh_token=${rt}`, 1_000),
+    )
       .getAccessToken()
-      .catch((e: unknown) => e as TokenUnavailableError);
+      .catch((e: unknown) => e)) as TokenUnavailableError;
     expect(unavailable).toBeInstanceOf(TokenUnavailableError);
     expect(unavailable.cause).toBeInstanceOf(RetryableRefreshError);
     expect((unavailable.cause as RetryableRefreshError).retryAfterMs).toBe(1_000);
     expect((unavailable.cause as Error).message).toBe(`400 for refresh_token=[${fingerprint(secretRt)}]`);
 
     const reauth = failing((rt) => new ReauthorizationRequiredError(`invalid_grant: ${rt} revoked`));
-    const first = await reauth.getAccessToken().catch((e: unknown) => e as Error);
+    const first = (await reauth.getAccessToken().catch((e: unknown) => e)) as Error;
     expect(first).toBeInstanceOf(ReauthorizationRequiredError);
     expect(await reauth.getAccessToken().catch((e: unknown) => e)).toBe(first); // still one instance for all
     for (const err of [unavailable, first]) {
