@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ActiveTokenWindows, toActiveToken } from './active-token.js';
+import { type ActiveTokenWindows, ageActiveToken, toActiveToken } from './active-token.js';
 import { fingerprint } from './fingerprint.js';
 import type { TokenRecord } from './types.js';
 
@@ -35,6 +35,9 @@ describe('toActiveToken', () => {
       refreshAheadAtMono: MONO + HOUR - 5 * MIN,
       warnAtMono: MONO + HOUR - 10 * MIN,
       attentionAtMono: MONO + HOUR - 10 * MIN,
+      refMono: MONO,
+      refWall: WALL,
+      refBoot: undefined,
       replacementFailed: false,
       nearExpiryWarned: false,
     });
@@ -91,5 +94,18 @@ describe('toActiveToken', () => {
     expect(toActiveToken(stale, MONO, WALL, windows)).toBeUndefined();
     const inverted = record({ expiresIn: undefined, obtainedAt: WALL + 2 * HOUR });
     expect(toActiveToken(inverted, MONO, WALL + HOUR, windows)).toBeUndefined();
+  });
+
+  it('ages a token by the time slept, moving every deadline earlier', () => {
+    const active = toActiveToken(record(), MONO, WALL, windows)!;
+    ageActiveToken(active, 20 * MIN);
+    expect(active).toMatchObject({
+      obtainedMono: MONO - 20 * MIN,
+      deadlineMono: MONO + 40 * MIN,
+      usableUntilMono: MONO + 40 * MIN - 30 * S,
+      refreshAheadAtMono: MONO + 35 * MIN,
+      warnAtMono: MONO + 30 * MIN,
+      attentionAtMono: MONO + 30 * MIN,
+    });
   });
 });

@@ -14,6 +14,14 @@ export interface ActiveToken {
   warnAtMono: number;
   /** Earliest moment the slow path of a hit has anything to do. */
   attentionAtMono: number;
+  /**
+   * Monotonic, wall and boot-time readings taken together (boot time when the clock has one). Wall
+   * time running off from monotonic time since then means a wall-clock step or a suspend; boot
+   * time running ahead of monotonic time means a suspend, and by how much.
+   */
+  refMono: number;
+  refWall: number;
+  refBoot: number | undefined;
   /** A refresh meant to replace this token has failed. */
   replacementFailed: boolean;
   nearExpiryWarned: boolean;
@@ -64,7 +72,23 @@ export function toActiveToken(
     refreshAheadAtMono: refreshAheadAt,
     warnAtMono: warnAt,
     attentionAtMono: Math.min(refreshAheadAt, warnAt),
+    refMono,
+    refWall,
+    refBoot: undefined,
     replacementFailed: false,
     nearExpiryWarned: false,
   };
+}
+
+/**
+ * Moves every monotonic deadline of `active` earlier by `ms` (the time the system was suspended,
+ * which monotonic time did not count, while the token aged).
+ */
+export function ageActiveToken(active: ActiveToken, ms: number): void {
+  active.obtainedMono -= ms;
+  active.deadlineMono -= ms;
+  active.usableUntilMono -= ms;
+  active.refreshAheadAtMono -= ms;
+  active.warnAtMono -= ms;
+  active.attentionAtMono -= ms;
 }

@@ -14,13 +14,15 @@ async function settle(turns = 5): Promise<void> {
 /**
  * A virtual clock for tests and simulations: time moves only when `advance()` is called,
  * so hours of timers run in milliseconds. Wall and monotonic time move together unless
- * `jumpWall()` shifts the wall clock alone (an NTP correction, a suspend).
+ * `jumpWall()` shifts the wall clock alone (an NTP correction) or `suspend()` moves wall time and
+ * `sinceBoot()` while monotonic time stands still (a suspend).
  */
 export class ManualClock implements Clock {
   private wall: number;
   private mono: number;
   private seq = 0;
   private timers: Timer[] = [];
+  private suspended = 0;
 
   constructor(startWallMs = Date.UTC(2026, 0, 5, 6, 0, 0), startMonotonicMs = 1_000) {
     this.wall = startWallMs;
@@ -33,6 +35,11 @@ export class ManualClock implements Clock {
 
   monotonic(): number {
     return this.mono;
+  }
+
+  /** Monotonic time plus every `suspend()`: the time that really passed. */
+  sinceBoot(): number {
+    return this.mono + this.suspended;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -82,8 +89,17 @@ export class ManualClock implements Clock {
     await this.advance(Math.max(0, wallMs - this.wall));
   }
 
-  /** Shifts only the wall clock (monotonic time and timers are unaffected). */
+  /** Shifts only the wall clock (monotonic time and timers are unaffected): an NTP step. */
   jumpWall(ms: number): void {
     this.wall += ms;
+  }
+
+  /**
+   * The system sleeps for `ms`: wall time and `sinceBoot()` move on, monotonic time does not (as
+   * CLOCK_MONOTONIC on Linux), and no timer fires.
+   */
+  suspend(ms: number): void {
+    this.wall += ms;
+    this.suspended += ms;
   }
 }

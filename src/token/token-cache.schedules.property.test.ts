@@ -13,6 +13,7 @@ type Op =
   | { kind: 'call'; count: number }
   | { kind: 'advance'; ms: number }
   | { kind: 'jumpWall'; ms: number }
+  | { kind: 'suspend'; ms: number }
   | { kind: 'invalidateCurrent' }
   | { kind: 'invalidateOld' }
   | { kind: 'forceRefresh' }
@@ -36,6 +37,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('jumpWall' as const),
       ms: fc.integer({ min: -3 * 3600_000, max: 3 * 3600_000 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('suspend' as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 5_000, max: 3 * 3600_000 })),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'invalidateCurrent' as const }) },
@@ -89,7 +97,7 @@ class ScriptedIssuer {
       if (step.outcome === 'malformed') return { accessToken: '', expiresIn: Number.NaN };
       const accessToken = `access-${++this.serial}-${'z'.repeat(20)}`;
       // The issuer's clock starts when it answers, which is no earlier than the request's start.
-      this.expiries.set(accessToken, this.clock.monotonic() + this.lifetimeS * 1000);
+      this.expiries.set(accessToken, this.clock.sinceBoot() + this.lifetimeS * 1000);
       this.issued.push(accessToken);
       return { accessToken, expiresIn: this.lifetimeS };
     } finally {
@@ -100,7 +108,7 @@ class ScriptedIssuer {
   /** Milliseconds the issuer still accepts `token` for (negative once expired). */
   remainingMs(token: string): number {
     const expiry = this.expiries.get(token);
-    return expiry === undefined ? Number.NEGATIVE_INFINITY : expiry - this.clock.monotonic();
+    return expiry === undefined ? Number.NEGATIVE_INFINITY : expiry - this.clock.sinceBoot();
   }
 }
 
@@ -146,6 +154,10 @@ async function runSchedule(ops: Op[], lifetimeS: number): Promise<void> {
       case 'jumpWall':
         clock.jumpWall(op.ms);
         break;
+      case 'suspend':
+        await clock.advance(0); // calls already answered are checked before the system sleeps
+        clock.suspend(op.ms);
+        break;
       case 'invalidateCurrent':
         cache.invalidate();
         break;
@@ -173,7 +185,7 @@ async function runSchedule(ops: Op[], lifetimeS: number): Promise<void> {
   expect(issuer.maxInFlight).toBeLessThanOrEqual(1);
 }
 
-describe('TokenCache under random schedules of faults, invalidations, logins and clock jumps', () => {
+describe('TokenCache under random schedules of faults, invalidations, logins, clock jumps and suspends', () => {
   it('never hands out an expired token, never runs two refreshes at once, and settles every waiter', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {

@@ -499,6 +499,45 @@ describe('TokenCache time', () => {
     expect(issuer.calls).toBe(2);
   });
 
+  it('counts the time the system was suspended: no token that expired while it slept is handed out', async () => {
+    const { cache, issuer, clock, logger } = setup();
+    const first = await cache.getAccessToken();
+    await clock.advance(30 * MIN);
+    clock.suspend(2 * 60 * MIN); // monotonic time stands still, the token expires meanwhile
+    expect(issuer.accepts(first)).toBe(false);
+    const next = await cache.getAccessToken();
+    expect(next).not.toBe(first);
+    expect(issuer.accepts(next)).toBe(true);
+    expect(issuer.calls).toBe(2);
+    expect(logger.find('info', 'the system was suspended')).toHaveLength(1);
+    expect(cache.snapshot().token_info.time_until_expiry_minutes).toBe(60);
+  });
+
+  it('refreshes ahead, still serving the current token, when a suspend ended inside the refresh-ahead window', async () => {
+    const { cache, issuer, clock } = setup();
+    const first = await cache.getAccessToken();
+    await clock.advance(40 * MIN);
+    clock.suspend(17 * MIN); // 3 minutes of the token really remain
+    expect(cache.snapshot().token_info.time_until_expiry_minutes).toBe(3);
+    expect(await cache.getAccessToken()).toBe(first);
+    await settle();
+    expect(issuer.calls).toBe(2);
+    const second = await cache.getAccessToken();
+    expect(second).not.toBe(first);
+    expect(issuer.accepts(second)).toBe(true);
+  });
+
+  it('does not mistake a wall-clock step for a suspend, whenever it happens', async () => {
+    const { cache, issuer, clock } = setup();
+    const first = await cache.getAccessToken();
+    await clock.advance(52 * MIN); // inside the warning window, before refresh-ahead
+    clock.jumpWall(3 * 60 * MIN);
+    for (let i = 0; i < 10; i++) expect(await cache.getAccessToken()).toBe(first);
+    await settle();
+    expect(issuer.calls).toBe(1);
+    expect(cache.snapshot().token_info.time_until_expiry_minutes).toBe(8);
+  });
+
   it('never hands out an expired token when the wall clock jumps backward', async () => {
     const { cache, issuer, clock } = setup({ refreshAheadMs: 0 });
     const first = await cache.getAccessToken();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type ActiveToken, toActiveToken } from './active-token.js';
+import { type ActiveToken, ageActiveToken, toActiveToken } from './active-token.js';
 import {
   ReauthorizationRequiredError,
   RefreshTimeoutError,
@@ -34,6 +34,10 @@ export type { TokenCacheSnapshot } from './snapshot.js';
 type RefreshMode = 'foreground' | 'background' | 'forced';
 
 const MAX_REMEMBERED_REJECTIONS = 8;
+/** Wall time running off from monotonic time by this much is a step or a suspend: look closer. */
+const CLOCK_SKEW_MS = 100;
+/** Boot time running ahead of monotonic time by more than this (uptime has 10 ms steps) means the system slept. */
+const SUSPEND_NOTICE_MS = 20;
 
 /**
  * A single-flight OAuth2 access-token cache with refresh-ahead, retries, rotation-safe
@@ -92,7 +96,12 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     if (this.closed) throw closedError();
     const now = this.clock.monotonic();
     const cur = this.current;
-    if (cur !== undefined && now < cur.usableUntilMono) {
+    if (
+      cur !== undefined &&
+      now < cur.usableUntilMono &&
+      (Math.abs(this.clock.now() - cur.refWall - (now - cur.refMono)) < CLOCK_SKEW_MS ||
+        this.reconcileClocks(cur, now))
+    ) {
       this.metrics.hit();
       if (now >= cur.attentionAtMono) this.tend(cur, now);
       return cur.token;
@@ -178,6 +187,9 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   snapshot(): TokenCacheSnapshot {
     const monoMs = this.clock.monotonic();
     const wallMs = this.clock.now();
+    const cur = this.current;
+    if (cur !== undefined && Math.abs(wallMs - cur.refWall - (monoMs - cur.refMono)) >= CLOCK_SKEW_MS)
+      this.reconcileClocks(cur, monoMs);
     return buildSnapshot({
       name: this.name,
       state: this.state(monoMs),
@@ -279,6 +291,29 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       this.storeFailed('lock', err);
     }
     return undefined;
+  }
+
+  /**
+   * Wall time ran off from monotonic time: a wall-clock step, or a suspend (boot time ran on while
+   * monotonic time stood still). After a suspend the token aged by the time slept, so its
+   * deadlines move earlier; after a step nothing changes. Returns whether the token is still usable.
+   */
+  private reconcileClocks(cur: ActiveToken, mono: number): boolean {
+    const boot = this.clock.sinceBoot?.();
+    if (boot !== undefined && cur.refBoot !== undefined) {
+      const sleptMs = boot - cur.refBoot - (mono - cur.refMono);
+      if (sleptMs > SUSPEND_NOTICE_MS) {
+        ageActiveToken(cur, sleptMs);
+        this.logger.info(
+          { cache: this.name, fingerprint: cur.fingerprint, slept_s: Math.round(sleptMs / 1000) },
+          'the system was suspended; the access token aged meanwhile',
+        );
+      }
+    }
+    cur.refMono = mono;
+    cur.refWall = this.clock.now();
+    cur.refBoot = boot;
+    return mono < cur.usableUntilMono;
   }
 
   /** The slow part of a hit: start a refresh-ahead, warn about a near expiry. */
@@ -730,6 +765,9 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   }
 
   private install(active: ActiveToken): void {
+    active.refMono = this.clock.monotonic();
+    active.refWall = this.clock.now();
+    active.refBoot = this.clock.sinceBoot?.();
     this.current = active;
     this.lastToken = active.token;
   }

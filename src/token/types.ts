@@ -112,6 +112,13 @@ export interface Clock {
   monotonic(): number;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Milliseconds since boot, counting time the system was suspended (which `monotonic()` does not
+   * count on Linux). Read only when the wall clock disagrees with the monotonic one, to tell a
+   * suspend (the token aged meanwhile) from a wall-clock step (it did not). Without it, a suspend
+   * goes unnoticed and a token that expired meanwhile may be handed out once.
+   */
+  sinceBoot?(): number;
 }
 
 /** Minimal structured logger (pino-compatible subset). Never pass tokens to it. */

@@ -51,7 +51,7 @@ export class FakeIssuer {
     if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs, ctx.signal);
     if (fault) throw fault;
     const accessToken = `access-token-${++this.serial}-${'x'.repeat(24)}`;
-    this.expiries.set(accessToken, this.clock.monotonic() + this.lifetimeS * 1000);
+    this.expiries.set(accessToken, this.clock.sinceBoot() + this.lifetimeS * 1000);
     const result: RefreshResult = {
       accessToken,
       expiresIn: this.lifetimeS,
@@ -64,7 +64,7 @@ export class FakeIssuer {
   /** True while the issuer would still accept `token`. */
   accepts(token: string): boolean {
     const expiry = this.expiries.get(token);
-    return expiry !== undefined && this.clock.monotonic() < expiry;
+    return expiry !== undefined && this.clock.sinceBoot() < expiry;
   }
 
   /** Every token issued so far. */
