@@ -14,6 +14,8 @@ const CLIENTS = 200;
 const TOKEN_LIFETIME_S = 5;
 /** Memory is sampled after this warm-up (JIT, pools, caches). */
 const WARMUP_MS = 15_000;
+/** Most the live heap may grow from warm-up to the end (MB). */
+const HEAP_GROWTH_MB = 12;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -87,9 +89,11 @@ describe('soak', () => {
     // One refresh per window, with slack for timing at the edges and those rare 401 refreshes.
     expect(stats.tokenGrants.refresh_token).toBeLessThanOrEqual(Math.ceil(windows * 1.3) + 2);
     expect(stats.tokenGrants.refresh_token).toBeGreaterThanOrEqual(Math.floor(windows * 0.7));
-    // Flat memory: what the server and clients hold after GC grows by less than a generous bound.
+    // Flat memory: the live heap after GC (server and clients) grows by less than 12 MB over
+    // ~100k requests after warm-up, so a leak of ~100 bytes a request fails; RSS, which the
+    // allocator keeps high after peaks, only has to stay bounded.
     expect(atWarmup).toBeDefined();
-    expect(atEnd.heapMb).toBeLessThan(atWarmup!.heapMb * 1.5 + 20);
+    expect(atEnd.heapMb - atWarmup!.heapMb).toBeLessThan(HEAP_GROWTH_MB);
     expect(atEnd.rssMb).toBeLessThan(atWarmup!.rssMb * 1.5 + 50);
   });
 });
