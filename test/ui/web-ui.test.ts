@@ -328,6 +328,22 @@ describe('the web UI in a real browser against the demo server', () => {
     expect(await german.page.locator('#lang-select').inputValue()).toBe('de');
   });
 
+  it('switches to the dark theme by the toggle (and keyboard) and remembers it', async () => {
+    const { page } = await openApp({ colorScheme: 'light' });
+    const toggle = page.locator('#theme-toggle');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe('rgb(12, 17, 15)');
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+  });
+
   it('explains a missing active device with what to do', async () => {
     const { page } = await openApp();
     await emulatorAdmin(demo, 'DELETE', '/__emulator/playback');
@@ -502,5 +518,9 @@ describe('the web UI when an alarm rings', () => {
     await page.locator('#alarm-stop').click();
     await expect.poll(() => banner.isVisible()).toBe(false);
     expect((await getJson<{ state: string }>(ringing, `/api/alarms/${alarm.id}`)).state).toBe('idle');
+    // The list keeps what happened: the alarm's last result.
+    await expect
+      .poll(() => page.locator('#alarm-list .alarm-result-fired').textContent())
+      .toMatch(/^Last rang (today|tomorrow|\S+)/);
   });
 });
