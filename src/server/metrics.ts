@@ -70,7 +70,7 @@ export class AppMetrics {
       help: 'Seconds until the cached access token expires (0 when none)',
       registers,
       collect() {
-        this.set(Math.max(0, (snapshot().token_info.time_until_expiry_minutes ?? 0) * 60));
+        this.set(snapshot().token_info.time_until_expiry_seconds ?? 0);
       },
     });
     new Gauge({

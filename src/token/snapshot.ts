@@ -30,6 +30,8 @@ export interface TokenCacheSnapshot {
     fingerprint: string | null;
     age_minutes: number | null;
     time_until_expiry_minutes: number | null;
+    /** The same to the second, for gauges and countdowns. */
+    time_until_expiry_seconds: number | null;
     /** ISO 8601, re-based on the current wall clock. */
     expires_at: string | null;
     refresh_ahead_at: string | null;
@@ -87,6 +89,7 @@ export function buildSnapshot(source: SnapshotSource): TokenCacheSnapshot {
           fingerprint: cur.fingerprint,
           age_minutes: Math.max(0, Math.floor((mono - cur.obtainedMono) / 60_000)),
           time_until_expiry_minutes: Math.max(0, Math.floor((cur.deadlineMono - mono) / 60_000)),
+          time_until_expiry_seconds: Math.max(0, Math.floor((cur.deadlineMono - mono) / 1000)),
           expires_at: at(cur.deadlineMono),
           refresh_ahead_at: at(cur.refreshAheadAtMono),
           scope: cur.scope ?? null,
@@ -97,6 +100,7 @@ export function buildSnapshot(source: SnapshotSource): TokenCacheSnapshot {
           fingerprint: null,
           age_minutes: null,
           time_until_expiry_minutes: null,
+          time_until_expiry_seconds: null,
           expires_at: null,
           refresh_ahead_at: null,
           scope: null,

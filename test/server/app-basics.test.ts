@@ -136,6 +136,10 @@ describe('metrics', () => {
     expect(text).toMatch(/^spotipi_token_refresh_successes_total 1$/m);
     expect(text).toMatch(/^spotipi_token_cache_state\{state="valid"\} 1$/m);
     expect(text).toMatch(/^spotipi_token_store_degraded\{store="\w+"\} 0$/m);
+    // To the second, not whole minutes x 60 (a fresh one-hour token has more than 59 min left).
+    const expiry = Number(/^spotipi_token_time_until_expiry_seconds (\d+)$/m.exec(text)?.[1]);
+    expect(expiry).toBeGreaterThan(3540);
+    expect(expiry).toBeLessThanOrEqual(3600);
     expect(text).toMatch(
       /spotipi_http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} 1/,
     );
