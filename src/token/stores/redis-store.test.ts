@@ -372,21 +372,8 @@ describe('RedisStore while Redis comes and goes', () => {
   });
 
   it('tells listeners that were cut off during an invalidation which token it dropped, once they are back', async () => {
-    const own = await startRedisServer();
-    const a = new RedisStore({
-      url: own.url,
-      clientId: 'c',
-      retryMaxDelayMs: 300,
-      redisOptions: { connectionName: 'a' },
-    });
-    const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
-    stores.push(a, b);
-    const control = new Redis(own.url);
+    const { own, b, control, seen } = await listenerAboutToBeCutOff();
     try {
-      const seen: Array<[TokenRecord | undefined, unknown]> = [];
-      a.onChange((r, info) => seen.push([r, info]));
-      await a.save(record);
-      await cutOffStore(control, 'a');
       expect(await b.invalidate(record.accessToken!)).toBe(true);
       expect(seen).toEqual([]);
       await waitFor(() => seen.length > 0, 'a to resync');
@@ -415,21 +402,8 @@ describe('RedisStore while Redis comes and goes', () => {
   });
 
   it('replays a refresh token saved without an access token (a login) to listeners that were cut off', async () => {
-    const own = await startRedisServer();
-    const a = new RedisStore({
-      url: own.url,
-      clientId: 'c',
-      retryMaxDelayMs: 300,
-      redisOptions: { connectionName: 'a' },
-    });
-    const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
-    stores.push(a, b);
-    const control = new Redis(own.url);
+    const { own, b, control, seen } = await listenerAboutToBeCutOff();
     try {
-      const seen: Array<[TokenRecord | undefined, unknown]> = [];
-      a.onChange((r, info) => seen.push([r, info]));
-      await a.save(record);
-      await cutOffStore(control, 'a');
       await b.save({ refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000' });
       await waitFor(() => seen.length > 0, 'a to resync');
       expect(seen[0]).toEqual([
@@ -475,3 +449,25 @@ describe('RedisStore while Redis comes and goes', () => {
     await expect(a.load()).rejects.toThrow(/closed/);
   });
 });
+
+/**
+ * Two stores on a fresh Redis: `a` (connection name 'a') has saved `record` and records what its
+ * listeners are told in `seen`, and has just been cut off; `b` stays connected.
+ */
+async function listenerAboutToBeCutOff() {
+  const own = await startRedisServer();
+  const a = new RedisStore({
+    url: own.url,
+    clientId: 'c',
+    retryMaxDelayMs: 300,
+    redisOptions: { connectionName: 'a' },
+  });
+  const b = new RedisStore({ url: own.url, clientId: 'c', retryMaxDelayMs: 100 });
+  stores.push(a, b);
+  const control = new Redis(own.url);
+  const seen: Array<[TokenRecord | undefined, unknown]> = [];
+  a.onChange((r, info) => seen.push([r, info]));
+  await a.save(record);
+  await cutOffStore(control, 'a');
+  return { own, a, b, control, seen };
+}
