@@ -122,6 +122,29 @@ function hammer(members: Member[], issuer: RealTimeIssuer, perCache = 3) {
   };
 }
 
+/**
+ * Once Redis is (back) up: every store reconnects, the first refresh after is shared, and from then
+ * on the fleet makes at most one grant per window with no failed call. Returns the grants after settling.
+ */
+async function expectSharedAgain(
+  members: Member[],
+  issuer: RealTimeIssuer,
+  run: ReturnType<typeof hammer>,
+): Promise<number[]> {
+  await waitFor(() => members.every((m) => m.store.health().state === 'ok'), 'every store to connect');
+  await delay(WINDOW_MS * 1.5);
+  const settledAt = Date.now();
+  await delay(WINDOW_MS * 3);
+  const stats = await run.stop();
+  expect(stats.errors).toEqual([]);
+  expect(stats.failed).toBe(0);
+  expect(stats.expiredHandedOut).toBe(0);
+  const joined = issuer.grants.filter((t) => t >= settledAt);
+  expect(joined.length).toBeLessThanOrEqual(3);
+  for (let i = 1; i < joined.length; i++) expect(joined[i]! - joined[i - 1]!).toBeGreaterThan(WINDOW_MS / 2);
+  return joined;
+}
+
 describe('TokenCache instances sharing one Redis', () => {
   it('make one refresh for a herd spread over every instance, and all get its token', async () => {
     const issuer = new RealTimeIssuer('seed-rt-herd', { lifetimeS: 3600, latencyMs: 50 });
@@ -241,18 +264,7 @@ describe('TokenCache instances sharing one Redis', () => {
     expect(issuer.grants.length).toBeGreaterThanOrEqual(members.length);
 
     await own.start();
-    await waitFor(() => members.every((m) => m.store.health().state === 'ok'), 'every store to connect');
-    await delay(WINDOW_MS * 1.5);
-    const settledAt = Date.now();
-    await delay(WINDOW_MS * 3);
-    const stats = await run.stop();
-    expect(stats.errors).toEqual([]);
-    expect(stats.failed).toBe(0);
-    expect(stats.expiredHandedOut).toBe(0);
-    const joined = issuer.grants.filter((t) => t >= settledAt);
-    expect(joined.length).toBeLessThanOrEqual(3);
-    for (let i = 1; i < joined.length; i++)
-      expect(joined[i]! - joined[i - 1]!).toBeGreaterThan(WINDOW_MS / 2);
+    await expectSharedAgain(members, issuer, run);
     expect(new Set(await Promise.all(members.map((m) => m.cache.getAccessToken()))).size).toBe(1);
   }, 60_000);
 
@@ -279,21 +291,8 @@ describe('TokenCache instances sharing one Redis', () => {
     expect(duringOutage).toBeGreaterThanOrEqual(members.length);
 
     await own.start();
-    await waitFor(() => members.every((m) => m.store.health().state === 'ok'), 'every store to reconnect');
-    // The first refresh after the return is shared; from then on one per window again.
-    await delay(WINDOW_MS * 1.5);
-    const settledAt = Date.now();
-    await delay(WINDOW_MS * 3);
-    const stats = await run.stop();
-
-    expect(stats.errors).toEqual([]);
-    expect(stats.failed).toBe(0);
-    expect(stats.expiredHandedOut).toBe(0);
-    const rejoined = issuer.grants.filter((t) => t >= settledAt);
+    const rejoined = await expectSharedAgain(members, issuer, run);
     expect(rejoined.length).toBeGreaterThanOrEqual(1);
-    expect(rejoined.length).toBeLessThanOrEqual(3);
-    for (let i = 1; i < rejoined.length; i++)
-      expect(rejoined[i]! - rejoined[i - 1]!).toBeGreaterThan(WINDOW_MS / 2);
     const tokens = await Promise.all(members.map((m) => m.cache.getAccessToken()));
     expect(new Set(tokens).size).toBe(1);
     expect(members.every((m) => m.cache.snapshot().store.health.state === 'ok')).toBe(true);
