@@ -160,6 +160,8 @@ export class AlarmScheduler extends EventEmitter {
   private closed = false;
   private loopDone: Promise<void> | undefined;
   private readonly newId: () => string;
+  /** Volume and fade-in of alarms created without them (settings page). */
+  private readonly newAlarm = { volume: 50, fadeInSeconds: 0 };
 
   constructor(private readonly opts: AlarmSchedulerOptions) {
     super();
@@ -236,6 +238,25 @@ export class AlarmScheduler extends EventEmitter {
   }
 
   /** Every alarm, ordered by next fire time (disabled last). */
+  /**
+   * Applies defaults changed on the settings page without a restart: the next snooze, the next
+   * missed-alarm check and alarms created from now on use them.
+   */
+  setDefaults(d: {
+    snoozeMinutes?: number;
+    graceMs?: number;
+    defaultTimezone?: string;
+    volume?: number;
+    fadeInSeconds?: number;
+  }): void {
+    if (d.snoozeMinutes !== undefined) this.o.snoozeMinutes = d.snoozeMinutes;
+    if (d.graceMs !== undefined) this.o.graceMs = d.graceMs;
+    if (d.defaultTimezone !== undefined && isValidTimeZone(d.defaultTimezone))
+      this.opts.defaultTimezone = d.defaultTimezone;
+    if (d.volume !== undefined) this.newAlarm.volume = d.volume;
+    if (d.fadeInSeconds !== undefined) this.newAlarm.fadeInSeconds = d.fadeInSeconds;
+  }
+
   list(): AlarmView[] {
     return [...this.alarms.values()]
       .map((a) => this.view(a))
@@ -393,8 +414,8 @@ export class AlarmScheduler extends EventEmitter {
       context_uri: body.context_uri,
       shuffle: body.shuffle ?? false,
       device: body.device ?? null,
-      volume: body.volume ?? 50,
-      fade_in_seconds: body.fade_in_seconds ?? 0,
+      volume: body.volume ?? this.newAlarm.volume,
+      fade_in_seconds: body.fade_in_seconds ?? this.newAlarm.fadeInSeconds,
       enabled: body.enabled ?? true,
     };
   }

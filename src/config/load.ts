@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import envPaths from 'env-paths';
+import { readSpotifyAppSync } from '../setup/spotify-app-file.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { machineTimeZone, type RawSettings, SECRET_KEYS, SETTING_KEYS, settingsSchema } from './settings.js';
+
+/** Source name of settings saved by first-run setup in the state dir. */
+export const SETUP_SOURCE = 'setup';
 
 /** Spotify scopes SpotiPi asks for at login: playback control, library reading, profile. */
 export const DEFAULT_SCOPES = [
@@ -109,6 +113,23 @@ export function loadConfig(sources: ConfigSources): Config {
       if (value.trim() === '') continue;
       merged[key] = value;
       origin[key] = layer.name;
+    }
+  }
+
+  // The app saved by first-run setup (web or `spotipi setup`) is the lowest layer, used only when
+  // no other layer names a client id, so an id from one place never pairs with another's secret.
+  if (merged.SPOTIFY_CLIENT_ID === undefined) {
+    const stateDir = merged.SPOTIPI_STATE_DIR
+      ? resolve(cwd, merged.SPOTIPI_STATE_DIR)
+      : envPaths('spotipi', { suffix: '' }).data;
+    const app = readSpotifyAppSync(stateDir);
+    if (app) {
+      merged.SPOTIFY_CLIENT_ID = app.client_id;
+      origin.SPOTIFY_CLIENT_ID = SETUP_SOURCE;
+      if (app.client_secret && merged.SPOTIFY_CLIENT_SECRET === undefined) {
+        merged.SPOTIFY_CLIENT_SECRET = app.client_secret;
+        origin.SPOTIFY_CLIENT_SECRET = SETUP_SOURCE;
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { AlarmScheduler } from '../alarm/scheduler.js';
 import { SleepTimer } from '../alarm/sleep-timer.js';
+import type { RuntimeSettings } from '../settings/fields.js';
 import type { RoutePlugin } from './deps.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { sleepRoutes } from './routes/sleep.js';
@@ -12,7 +13,7 @@ import type { ServerParts } from './start.js';
 export async function startAlarms(
   parts: ServerParts,
 ): Promise<{ plugins: RoutePlugin[]; stop: () => Promise<void> }> {
-  const { config, clock, logger, spotify, tokenCache } = parts;
+  const { config, clock, logger, spotify, tokenCache, settings } = parts;
   const scheduler = new AlarmScheduler({
     stateDir: config.stateDir,
     player: spotify,
@@ -29,6 +30,17 @@ export async function startAlarms(
     clock,
     logger: logger.child({ module: 'sleep-timer' }),
   });
+  // Settings-page changes apply to the running scheduler (config holds the locked/env values).
+  const applySettings = (s: RuntimeSettings) =>
+    scheduler.setDefaults({
+      snoozeMinutes: s.snooze_minutes,
+      graceMs: s.alarm_grace_minutes * 60_000,
+      defaultTimezone: s.timezone,
+      volume: s.alarm_volume,
+      fadeInSeconds: s.alarm_fade_in_seconds,
+    });
+  applySettings(settings.current());
+  const unsubscribe = settings.onChange(applySettings);
   await scheduler.start();
   try {
     await sleepTimer.start();
@@ -42,6 +54,7 @@ export async function startAlarms(
       { plugin: sleepRoutes, options: { sleepTimer } },
     ],
     stop: async () => {
+      unsubscribe();
       await Promise.allSettled([scheduler.close(), sleepTimer.close()]);
     },
   };

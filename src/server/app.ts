@@ -13,6 +13,8 @@ import { libraryRoutes } from './routes/library.js';
 import { loginRoutes } from './routes/login.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { playbackRoutes } from './routes/playback.js';
+import { settingsRoutes } from './routes/settings.js';
+import { setupRoutes } from './routes/setup.js';
 import { tokenCacheRoutes } from './routes/token-cache.js';
 import { webRoutes } from './routes/web.js';
 
@@ -104,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(playbackRoutes, opts);
   await app.register(libraryRoutes, opts);
   await app.register(demoArtRoutes, opts);
+  await app.register(settingsRoutes, opts);
+  await app.register(setupRoutes, opts);
   for (const extra of deps.plugins ?? []) {
     await app.register(extra.plugin as never, (extra.options ?? {}) as never);
   }

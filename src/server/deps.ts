@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config/index.js';
+import type { SettingsStore } from '../settings/settings-store.js';
 import type { AccountsClient } from '../spotify/accounts-client.js';
 import type { SpotifyWebApi } from '../spotify/web-api-client.js';
 import type { TokenCacheSnapshot } from '../token/token-cache.js';
@@ -7,6 +8,7 @@ import type { Clock, TokenProvider } from '../token/types.js';
 import type { PinoLogger } from './logger.js';
 import type { LoginFlow } from './login-flow.js';
 import type { AppMetrics } from './metrics.js';
+import type { SpotifyConnection } from './spotify-connection.js';
 
 /** The token cache's snapshot (the seed's shape plus more; never the token). */
 export type TokenSnapshotView = TokenCacheSnapshot;
@@ -17,6 +19,8 @@ export interface ServerTokenCache extends TokenProvider {
   snapshot(): TokenSnapshotView;
   /** Stores a refresh token from a login (or a new seed) and makes the cache use it. */
   setRefreshToken(refreshToken: string, options?: { seedFingerprint?: string }): Promise<void>;
+  /** Disconnect: forgets the refresh token; Spotify calls need a new login until then. */
+  forgetRefreshToken(): Promise<void>;
 }
 
 /** The Web API calls the routes make. */
@@ -64,4 +68,8 @@ export interface AppDeps {
   sessionSecret: string;
   /** Base URL of the embedded emulator in demo mode. */
   emulatorUrl?: string;
+  /** The runtime settings (settings page); without it `/api/settings` is not served. */
+  settings?: SettingsStore;
+  /** The swappable Spotify connection (first-run setup, disconnect); absent in bare app tests. */
+  connection?: SpotifyConnection;
 }

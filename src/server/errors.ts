@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { SettingLockedError, SettingsValidationError } from '../settings/settings-store.js';
 import {
   NoActiveDeviceError,
   SpotifyApiError,
@@ -10,6 +11,7 @@ import {
   SpotifyUnavailableError,
 } from '../spotify/errors.js';
 import { ReauthorizationRequiredError, TokenUnavailableError } from '../token/errors.js';
+import { type MessageKey, requestLanguage, type ServerLanguage, translate } from './i18n.js';
 
 /** The JSON error body every route answers with. */
 export interface ErrorBody {
@@ -29,14 +31,21 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly extra: { field?: string; loginUrl?: string; retryAfterSeconds?: number } = {},
+    readonly extra: {
+      field?: string;
+      loginUrl?: string;
+      retryAfterSeconds?: number;
+      /** Catalogue key of the message, for answers in the user's language. */
+      i18n?: MessageKey;
+    } = {},
   ) {
     super(message);
   }
 
-  /** The JSON body for this error. */
-  toBody(): ErrorBody {
-    const body: ErrorBody = { error: { status: this.status, message: this.message } };
+  /** The JSON body for this error, its message in `lang` when the catalogue has it. */
+  toBody(lang: ServerLanguage = 'en'): ErrorBody {
+    const message = this.extra.i18n ? translate(this.extra.i18n, lang, this.message) : this.message;
+    const body: ErrorBody = { error: { status: this.status, message } };
     if (this.extra.field !== undefined) body.error.field = this.extra.field;
     if (this.extra.loginUrl !== undefined) body.error.login_url = this.extra.loginUrl;
     if (this.extra.retryAfterSeconds !== undefined)
@@ -46,34 +55,50 @@ export class HttpError extends Error {
 }
 
 /** 400: bad input, naming the field. */
-export const badRequest = (message: string, field?: string) =>
-  new HttpError(400, message, field === undefined ? {} : { field });
+export const badRequest = (message: string, field?: string, i18n?: MessageKey) =>
+  new HttpError(400, message, { ...(field === undefined ? {} : { field }), ...(i18n ? { i18n } : {}) });
 /** 401: SpotiPi's own password or API token is missing or wrong. */
-export const unauthenticated = (message = 'Log in to SpotiPi first (password or API token).') =>
-  new HttpError(401, message);
+export const unauthenticated = (message?: string) =>
+  new HttpError(401, message ?? 'Log in to SpotiPi first (password or API token).', {
+    ...(message === undefined ? { i18n: { key: 'error.unauthenticated' } } : {}),
+  });
 /** 401: Spotify needs the user to log in again. */
 export const reauthorizationRequired = () =>
   new HttpError(401, 'Spotify needs you to log in again: open /login (or run `spotipi login`).', {
     loginUrl: '/login',
+    i18n: { key: 'error.reauth' },
   });
 /** 403: refused (cross-site request). */
 export const forbidden = (message: string) => new HttpError(403, message);
 /** 404. */
-export const notFound = (message = 'Not found') => new HttpError(404, message);
+export const notFound = (message?: string) =>
+  new HttpError(
+    404,
+    message ?? 'Not found',
+    message === undefined ? { i18n: { key: 'error.notFound' } } : {},
+  );
 /** 409: no active Spotify device. */
 export const noActiveDevice = () =>
   new HttpError(
     409,
     'No active Spotify device. Open Spotify on your phone, computer or speaker, or choose a device (PUT /api/playback/device), then try again.',
+    { i18n: { key: 'error.noDevice' } },
   );
 /** 503 with Retry-After: Spotify is rate limiting us. */
 export const rateLimited = (retryAfterSeconds: number) =>
   new HttpError(503, `Spotify is rate limiting requests; try again in ${retryAfterSeconds} s.`, {
     retryAfterSeconds,
+    i18n: { key: 'error.rateLimited', params: { seconds: retryAfterSeconds } },
   });
 /** 502: Spotify could not be reached or answered badly. */
 export const spotifyUnavailable = (detail?: string) =>
-  new HttpError(502, `Spotify is not answering right now${detail ? ` (${detail})` : ''}; try again shortly.`);
+  new HttpError(
+    502,
+    `Spotify is not answering right now${detail ? ` (${detail})` : ''}; try again shortly.`,
+    {
+      i18n: { key: 'error.spotifyUnavailable', params: { detail: detail ? ` (${detail})` : '' } },
+    },
+  );
 
 /** Maps any thrown value to an HttpError whose message is safe to send (no secrets, no stack). */
 export function toHttpError(err: unknown): HttpError {
@@ -105,15 +130,30 @@ export function toHttpError(err: unknown): HttpError {
     return spotifyUnavailable(`HTTP ${err.status}`);
   }
   if (err instanceof SpotifyError) return spotifyUnavailable();
+  if (err instanceof SettingsValidationError) {
+    return badRequest(err.message, err.field, {
+      key: err.key,
+      params: { ...err.params, field: err.field },
+    });
+  }
+  if (err instanceof SettingLockedError) {
+    return new HttpError(409, err.message, {
+      field: err.field,
+      i18n: { key: 'error.settings.locked', params: { field: err.field, env: err.env, source: err.source } },
+    });
+  }
   const fastifyErr = err as Partial<FastifyError> | undefined;
   if (fastifyErr && typeof fastifyErr === 'object' && fastifyErr.validation) {
     return validationError(fastifyErr as FastifyError);
   }
   const status = fastifyErr?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new HttpError(status, clientErrorMessage(fastifyErr as FastifyError));
+    const [message, key] = clientErrorMessage(fastifyErr as FastifyError);
+    return new HttpError(status, message, key ? { i18n: { key } } : {});
   }
-  return new HttpError(500, 'Internal error; the details are in the server log.');
+  return new HttpError(500, 'Internal error; the details are in the server log.', {
+    i18n: { key: 'error.internal' },
+  });
 }
 
 function configProblem(err: SpotifyConfigError): HttpError {
@@ -123,18 +163,18 @@ function configProblem(err: SpotifyConfigError): HttpError {
   );
 }
 
-function clientErrorMessage(err: FastifyError): string {
+function clientErrorMessage(err: FastifyError): [string, string | undefined] {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'The request body is not valid JSON.';
+      return ['The request body is not valid JSON.', 'error.invalidJson'];
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'The request body is too large.';
+      return ['The request body is too large.', 'error.bodyTooLarge'];
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Unsupported content type; send application/json.';
+      return ['Unsupported content type; send application/json.', 'error.mediaType'];
     default:
       // Fastify's 4xx messages describe the request, not server internals.
-      return err.message;
+      return [err.message, undefined];
   }
 }
 
@@ -147,11 +187,17 @@ function validationError(err: FastifyError): HttpError {
     field = field ? `${field}.${params.missingProperty}` : params.missingProperty;
   if (typeof params.additionalProperty === 'string') {
     field = field ? `${field}.${params.additionalProperty}` : params.additionalProperty;
-    return badRequest(`Unknown field "${field}" in ${context}.`, field);
+    return badRequest(`Unknown field "${field}" in ${context}.`, field, {
+      key: 'error.unknownField',
+      params: { field },
+    });
   }
   if (!field) field = context;
   const what = first?.message ?? 'is invalid';
-  return badRequest(`${context === 'body' ? '' : `${context} `}${field} ${what}`.trim(), field);
+  return badRequest(`${context === 'body' ? '' : `${context} `}${field} ${what}`.trim(), field, {
+    key: 'error.invalidField',
+    params: { field },
+  });
 }
 
 /** Fastify error handler: every failure becomes the JSON error shape; only 5xx are logged with detail. */
@@ -165,7 +211,8 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   if (httpErr.extra.retryAfterSeconds !== undefined) {
     void reply.header('retry-after', String(httpErr.extra.retryAfterSeconds));
   }
-  void reply.status(httpErr.status).type('application/json').send(httpErr.toBody());
+  const lang = requestLanguage(request.query, request.headers['accept-language']);
+  void reply.status(httpErr.status).type('application/json').send(httpErr.toBody(lang));
 }
 
 /** Keeps name/message/stack of an error for the log; messages of our errors never carry secrets. */

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
 import type { EmulatorOptions, RunningEmulator } from '../emulator/types.js';
-import { AccountsClient } from '../spotify/accounts-client.js';
-import { SpotifyWebApi } from '../spotify/web-api-client.js';
+import { applyToConfig, SettingsStore } from '../settings/settings-store.js';
+import type { SpotifyWebApi } from '../spotify/web-api-client.js';
 import { systemClock } from '../token/clock.js';
 import { fingerprint } from '../token/fingerprint.js';
-import { TokenCache } from '../token/token-cache.js';
+import type { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { accessControlEnabled } from './access.js';
@@ -19,8 +18,9 @@ import { buildApp } from './app.js';
 import type { AppDeps, RoutePlugin } from './deps.js';
 import { createLogger, type PinoLogger } from './logger.js';
 import { LoginFlow } from './login-flow.js';
-import { AppMetrics, RefreshFailureTimer } from './metrics.js';
-import { chooseTokenStore } from './token-store.js';
+import { AppMetrics } from './metrics.js';
+import { type SpotifyApp, SpotifyConnection } from './spotify-connection.js';
+import { connectSpotify } from './spotify-link.js';
 
 /** A running SpotiPi server. */
 export interface RunningServer {
@@ -30,8 +30,12 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly tokenCache: TokenCache;
   readonly config: Config;
-  /** The embedded emulator in demo mode. */
+  /** The embedded emulator in demo mode (as started; first-run setup closes it). */
   readonly emulator: RunningEmulator | undefined;
+  /** The swappable connection to Spotify (demo emulator or the user's app). */
+  readonly connection: SpotifyConnection;
+  /** The runtime settings. */
+  readonly settings: SettingsStore;
   /**
    * Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_SECONDS, then
    * cuts connections), stops the cache and closes the store and the emulator. Idempotent.
@@ -65,6 +69,8 @@ export interface ServerParts {
   clock: Clock;
   spotify: SpotifyWebApi;
   tokenCache: TokenCache;
+  /** The runtime settings (settings.json); the scheduler applies their changes. */
+  settings: SettingsStore;
 }
 
 /** Default location of the web UI's static files (the package's `web/`). */
@@ -93,95 +99,45 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
-    let emulator: RunningEmulator | undefined;
-    let spotifyConfig = config.spotify;
-    let clientId = config.spotify.clientId ?? '';
-    let clientSecret = config.spotify.clientSecret;
-    let seedRefreshToken = config.spotify.refreshToken;
-    if (config.mode === 'demo') {
-      // Loaded only in demo mode.
-      const { startEmulator } = await import('../emulator/server.js');
-      // Development Mode: the API shapes every self-registered Spotify app (so every user) gets.
-      emulator = await startEmulator({
-        port: 0,
-        host: '127.0.0.1',
-        developmentMode: true,
-        tokenLifetimeSec: config.demo.tokenLifetimeSec,
-        ...options.emulator,
+    // Scraped only after the connection exists; built first so each link's refresh reports to it.
+    const metrics = new AppMetrics(() => connection.tokenCache.snapshot());
+    const connect = (app: SpotifyApp | 'demo', store?: TokenStore) =>
+      connectSpotify(config, app, {
+        logger,
+        clock,
+        metrics,
+        ...(store ? { store } : {}),
+        ...(options.emulator ? { emulator: options.emulator } : {}),
       });
-      const running = emulator;
-      cleanups.push(() => running.close());
-      spotifyConfig = { ...config.spotify, accountsUrl: emulator.url, apiUrl: emulator.url };
-      clientId = DEMO_CLIENT_ID;
-      clientSecret = DEMO_CLIENT_SECRET;
-      seedRefreshToken = DEMO_REFRESH_TOKEN;
-      logger.warn(
-        { emulator: emulator.url },
-        'DEMO MODE: no SPOTIFY_CLIENT_ID configured, running on the built-in Spotify emulator',
-      );
-    }
+    const first = await connect(
+      config.mode === 'demo'
+        ? 'demo'
+        : { clientId: config.spotify.clientId ?? '', clientSecret: config.spotify.clientSecret },
+      options.store,
+    );
+    const connection: SpotifyConnection = new SpotifyConnection(first, (app) => connect(app));
+    cleanups.push(() => connection.close());
+    const emulator = first.emulator;
+    const tokenCache = connection.tokenCache;
+    const spotify = connection.spotify;
+    const settings = await SettingsStore.open(config, logger.child({ module: 'settings' }));
+    applyToConfig(config, settings.current());
+    settings.onChange((current) => applyToConfig(config, current));
 
-    const store =
-      options.store ??
-      (await chooseTokenStore(config, {
-        clientId,
-        logger: logger.child({ module: 'token-store' }),
-      }));
-    cleanups.push(() => store.close?.());
-
-    const accounts = new AccountsClient({
-      baseUrl: spotifyConfig.accountsUrl,
-      clientId,
-      ...(clientSecret ? { clientSecret } : {}),
-      timeoutMs: config.tokenCache.refreshTimeoutMs,
-    });
-    // Scraped only after the cache exists; built first so the refresh function can report to it.
-    const metrics = new AppMetrics(() => tokenCache.snapshot());
-    const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
-    const tokenCache = new TokenCache({
-      refresh: failureTimer.wrap(accounts.refreshFn()),
-      store,
-      clock,
-      logger: logger.child({ module: 'token-cache' }),
-      name: 'spotify',
-      refreshAheadMs: config.tokenCache.refreshAheadMs,
-      safetyMarginMs: config.tokenCache.safetyMarginMs,
-      nearExpiryWarningMs: config.tokenCache.nearExpiryWarningMs,
-      attemptTimeoutMs: config.tokenCache.refreshTimeoutMs,
-      maxAttempts: config.tokenCache.maxAttempts,
-      ...(seedRefreshToken ? { seedRefreshToken } : {}),
-    });
-    cleanups.push(() => tokenCache.close());
-    tokenCache.on('refreshed', (e) => {
-      failureTimer.succeeded();
-      if (e.source === 'upstream') metrics.observeRefresh(e.durationMs, 'success');
-    });
-    tokenCache.on('refresh_failed', () => failureTimer.failed());
-    await tokenCache.init();
-
-    const spotify = new SpotifyWebApi({
-      baseUrl: spotifyConfig.apiUrl,
-      tokens: tokenCache,
-      clock,
-      logger: logger.child({ module: 'spotify' }),
-      maxRetryAfterWaitMs: config.spotify.maxRetryAfterMs,
-      onCall: metrics.onSpotifyCall,
-    });
-
-    let redirectUri = spotifyConfig.redirectUri;
+    let redirectUri = config.spotify.redirectUri;
     const login = new LoginFlow({
-      accounts,
+      accounts: connection.accounts,
       redirectUri: () => redirectUri,
-      scopes: spotifyConfig.scopes,
+      scopes: config.spotify.scopes,
       clock,
       // A login supersedes the configured seed: remember its fingerprint so a restart keeps the login.
       onAuthorized: (result) =>
         tokenCache.setRefreshToken(result.refreshToken, {
-          seedFingerprint: fingerprint(seedRefreshToken) ?? '',
+          seedFingerprint: fingerprint(connection.current.seedRefreshToken) ?? '',
         }),
     });
 
-    const parts: ServerParts = { config, logger, clock, spotify, tokenCache };
+    const parts: ServerParts = { config, logger, clock, spotify, tokenCache, settings };
     let plugins: RoutePlugin[];
     if (options.plugins === undefined) {
       const alarms = await startAlarms(parts);
@@ -203,6 +159,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       plugins,
       webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
       sessionSecret: await sessionSecret(config, logger),
+      settings,
+      connection,
       ...(emulator ? { emulatorUrl: emulator.url } : {}),
     };
     const app = await buildApp(deps);
@@ -217,7 +175,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
 
     warnIfExposed(config, logger);
-    logger.info({ url, mode: config.mode, store: store.kind }, `SpotiPi listening on ${url}`);
+    logger.info({ url, mode: config.mode, store: first.store.kind }, `SpotiPi listening on ${url}`);
 
     let closing: Promise<void> | undefined;
     return {
@@ -227,6 +185,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       tokenCache,
       config,
       emulator,
+      connection,
+      settings,
       close: () => {
         closing ??= (async () => {
           logger.info('shutting down');

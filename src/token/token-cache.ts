@@ -172,6 +172,28 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     await this.persist({ refreshToken, seedFingerprint: this.seedFingerprint }, true);
   }
 
+  /**
+   * Disconnect: forgets the refresh token and the access token, saves a record without them and
+   * asks for a login (state `reauthorization_required`) until `setRefreshToken` brings a new one.
+   */
+  async forgetRefreshToken(): Promise<void> {
+    if (!this.loaded) await this.load();
+    this.generation++;
+    this.refreshToken = undefined;
+    if (this.current !== undefined) {
+      this.remember(this.current.token);
+      this.current = undefined;
+    }
+    this.reauthError = new ReauthorizationRequiredError(
+      'Spotify was disconnected: log in to connect an account (spotipi login or /login)',
+    );
+    this.logger.info({ cache: this.name }, 'refresh token forgotten (disconnected)');
+    await this.persist(
+      this.seedFingerprint === undefined ? {} : { seedFingerprint: this.seedFingerprint },
+      true,
+    );
+  }
+
   /** Reads the store once (later calls share the first read) and subscribes to its changes. */
   load(): Promise<void> {
     this.loading ??= this.loadOnce();
