@@ -13,7 +13,7 @@ import { LogCapture, tempDir } from './helpers.js';
 type Json = any;
 
 /** A client id in the shape of the Spotify dashboard's (32 hex characters). */
-export const REAL_CLIENT_ID = '0123456789abcdef0123456789abcdef';
+const REAL_CLIENT_ID = '0123456789abcdef0123456789abcdef';
 const REAL_SECRET = 'fedcba9876543210fedcba9876543210';
 
 // The emulator plays "real" Spotify here: SPOTIFY_ACCOUNTS_URL/SPOTIFY_API_URL point at it.
