@@ -5,6 +5,7 @@ import { registerInstallService } from './commands/install-service.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
 import { registerServe } from './commands/serve.js';
+import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { registerStop } from './commands/stop.js';
@@ -55,6 +56,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerInstallService(program, ctx);
   registerLogin(program, ctx);
+  registerSetup(program, ctx);
   registerEmulator(program, ctx);
   registerImportConfig(program, ctx);
   return program;

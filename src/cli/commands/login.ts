@@ -22,6 +22,8 @@ export interface LoginFlags extends Pick<ServeFlags, 'config'> {
 /** Where the pasted redirect URL is read from (stdin by default). */
 export interface LoginIo {
   input?: Readable;
+  /** Asks one question and resolves with the answer line (`spotipi setup` shares its reader). */
+  ask?: (prompt: string) => Promise<string>;
 }
 
 /**
@@ -115,6 +117,11 @@ async function askForRedirect(
       '',
     ].join('\n'),
   );
+  if (io.ask) {
+    const answer = (await io.ask('Redirected URL: ')).trim();
+    if (!answer) throw new CliError('no URL pasted', ExitCode.usage);
+    return answer;
+  }
   const rl = createInterface({ input: io.input ?? process.stdin, terminal: false });
   try {
     const line = await rl.question('Redirected URL: ');
