@@ -45,7 +45,13 @@ export function onApiOutcome(onFailure, onSuccess) {
  */
 export async function request(method, path, body, options = {}) {
   /** @type {RequestInit} */
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  // Server messages come back in the page's language (the same catalogue as the UI).
+  const lang = globalThis.document?.documentElement?.lang || 'en';
+  const init = {
+    method,
+    headers: { Accept: 'application/json', 'Accept-Language': lang },
+    credentials: 'same-origin',
+  };
   if (body !== undefined) {
     init.headers = { ...init.headers, 'Content-Type': 'application/json' };
     init.body = JSON.stringify(body);

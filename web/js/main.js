@@ -1,12 +1,15 @@
 /** Boots the page: language, theme, notices, then each card with its own poller. */
 import { initAlarms } from './alarms.js';
 import { api } from './api.js';
+import { initClock, setDimSchedule } from './clock.js';
 import { byId, show } from './dom.js';
-import { initI18n, language, setLanguage } from './i18n.js';
+import { initI18n, language, onLanguageChange, setLanguage } from './i18n.js';
 import { initLibrary, load as loadLibrary } from './library.js';
 import { initNotices, onBackOff } from './notices.js';
 import { initNowPlaying, loadDevices } from './now-playing.js';
 import { initReauth } from './reauth.js';
+import { initSettings, loadAccount, onSettings } from './settings.js';
+import { initSetup } from './setup.js';
 import { initSleep } from './sleep.js';
 import { initTheme } from './theme.js';
 import { initTokenPanel } from './token-panel.js';
@@ -17,6 +20,9 @@ async function boot() {
   const langSelect = /** @type {HTMLSelectElement} */ (byId('lang-select'));
   langSelect.value = language();
   langSelect.addEventListener('change', () => setLanguage(langSelect.value));
+  onLanguageChange((lang) => {
+    langSelect.value = lang;
+  });
   initNotices();
   checkHealth();
 
@@ -32,6 +38,21 @@ async function boot() {
   });
   loadDevices();
   for (const poller of pollers) poller.start();
+  // Settings, setup and the bedside clock (the clock pauses the card pollers while it shows).
+  initSettings();
+  onSettings((settings) => setDimSchedule(settings.clock_dim_from, settings.clock_dim_until));
+  initSetup(() => {
+    checkHealth();
+    loadAccount();
+  });
+  initClock({
+    onOpen: () => {
+      for (const poller of pollers) poller.stop();
+    },
+    onClose: () => {
+      for (const poller of pollers) poller.start();
+    },
+  });
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) loadDevices();
   });

@@ -14,8 +14,9 @@ export const demoArtRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
     const { file } = request.params as { file: string };
     if (!/^[A-Za-z0-9_-]+\.svg$/.test(file)) throw notFound();
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-    const res = await fetch(`${origin}/__emulator/art/${file}${query}`);
-    if (!res.ok) throw notFound();
+    // After first-run setup the emulator is gone: art still on an open page is simply not found.
+    const res = await fetch(`${origin}/__emulator/art/${file}${query}`).catch(() => undefined);
+    if (!res?.ok) throw notFound();
     return reply
       .type(res.headers.get('content-type') ?? 'image/svg+xml')
       .header('cache-control', 'public, max-age=86400')

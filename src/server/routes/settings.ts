@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { SpotifyUser } from '../../spotify/types.js';
+import { accessControlEnabled } from '../access.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, toHttpError } from '../errors.js';
 
@@ -32,9 +33,15 @@ export const settingsRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app,
   const settings = deps.settings;
   if (!settings) return;
 
-  app.get('/api/settings', async () => settings.view());
+  // Whether a SpotiPi password protects this server: the page offers "log out" only then.
+  const access = () => ({ protected: accessControlEnabled(deps.config.access) });
 
-  app.patch('/api/settings', async (request) => settings.update(request.body ?? {}));
+  app.get('/api/settings', async () => ({ ...settings.view(), access: access() }));
+
+  app.patch('/api/settings', async (request) => ({
+    ...(await settings.update(request.body ?? {})),
+    access: access(),
+  }));
 
   app.get('/api/settings/account', async (request): Promise<AccountView> => {
     const snap = deps.tokenCache.snapshot();

@@ -1,0 +1,158 @@
+/** The settings card: runtime settings (locked ones explained), the Spotify account, SpotiPi logout. */
+import { api } from './api.js';
+import { byId, show } from './dom.js';
+import { clearErrors, showFieldError } from './forms.js';
+import { language, onLanguageChange, setLanguage, t } from './i18n.js';
+import { flash, reportError } from './notices.js';
+import { accountSummary, lockText, SETTINGS_FIELDS, settingsPatch } from './settings-model.js';
+import { setThemePreference } from './theme.js';
+
+/** @type {{settings: Record<string, any>, fields: Record<string, any>, access?: {protected: boolean}}|null} */
+let view = null;
+/** @type {any} */
+let account = null;
+const listeners = new Set();
+
+/** The last settings the server sent (null before the first load). */
+export function currentSettings() {
+  return view?.settings ?? null;
+}
+
+/** Calls `listener(settings)` whenever the settings are loaded or saved. */
+export function onSettings(listener) {
+  listeners.add(listener);
+  if (view) listener(view.settings);
+}
+
+/** Loads the settings and the account, wires the form and the account buttons. */
+export function initSettings() {
+  const form = /** @type {HTMLFormElement} */ (byId('settings-form'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await save(form);
+  });
+  byId('account-disconnect').addEventListener('click', () => disconnect());
+  byId('access-logout').addEventListener('click', () => logout('/auth/logout'));
+  byId('access-logout-all').addEventListener('click', () => logout('/auth/logout-all'));
+  onLanguageChange(() => renderAccount());
+  loadSettings();
+  loadAccount();
+}
+
+/** Fetches the settings and applies the device-wide ones (language, theme). */
+export async function loadSettings() {
+  try {
+    view = await api.get('/api/settings', { quiet: true });
+  } catch {
+    // An older server without settings: the card stays at its defaults.
+    return;
+  }
+  render();
+  apply(view.settings);
+}
+
+/** Fetches who is connected. */
+export async function loadAccount() {
+  try {
+    account = await api.get('/api/settings/account', { quiet: true });
+  } catch (error) {
+    account = { error: error.message };
+  }
+  renderAccount();
+}
+
+function apply(settings) {
+  setThemePreference(settings.theme);
+  if (settings.language !== 'auto' && settings.language !== language()) setLanguage(settings.language);
+  for (const listener of listeners) listener(settings);
+}
+
+function render() {
+  if (!view) return;
+  for (const name of Object.keys(SETTINGS_FIELDS)) {
+    const control = /** @type {HTMLInputElement|null} */ (document.getElementById(`set-${name}`));
+    if (!control) continue;
+    control.value = String(view.settings[name] ?? '');
+    const info = view.fields[name];
+    control.disabled = Boolean(info?.locked);
+    const lock = byId(`set-${name}-lock`);
+    lock.textContent = lockText(info, t);
+    show(lock, Boolean(info?.locked));
+  }
+  show(byId('access'), Boolean(view.access?.protected));
+}
+
+async function save(form) {
+  clearErrors(form);
+  show(byId('settings-saved'), false);
+  const values = Object.fromEntries(new FormData(form).entries());
+  const patch = settingsPatch(/** @type {Record<string,string>} */ (values), view);
+  if (Object.keys(patch).length === 0) {
+    flash(t('settings.unchanged'));
+    return;
+  }
+  try {
+    view = { ...view, ...(await api.patch('/api/settings', patch, { quiet: true })) };
+    render();
+    apply(view.settings);
+    show(byId('settings-saved'), true);
+    flash(t('settings.saved'));
+  } catch (error) {
+    if (error.status === 400 || error.status === 409) showFieldError(form, 'set', error);
+    else reportError(error);
+  }
+}
+
+function renderAccount() {
+  const summary = accountSummary(account);
+  const avatar = /** @type {HTMLImageElement} */ (byId('account-avatar'));
+  if (summary.avatar) avatar.src = summary.avatar;
+  show(avatar, Boolean(summary.avatar));
+  byId('account-name').textContent =
+    summary.status === 'disconnected' ? t('account.notConnected') : summary.name || '–';
+  const parts = [];
+  if (summary.status === 'demo') parts.push(t('account.demo'));
+  if (summary.premium === true) parts.push(t('account.premium'));
+  if (summary.premium === false) parts.push(t('account.free'));
+  if (summary.premium === null && summary.name) parts.push(t('account.premiumUnknown'));
+  if (account?.token?.state) parts.push(t(`token.state.${account.token.state}`));
+  byId('account-detail').textContent = parts.join(' · ');
+  const error = byId('account-error');
+  error.textContent = account?.user_error ?? account?.error ?? '';
+  show(error, Boolean(error.textContent));
+  show(byId('account-disconnect'), summary.status === 'connected');
+  byId('account-login').textContent = t(
+    summary.status === 'connected' ? 'account.loginAgain' : 'account.login',
+  );
+  show(byId('account-login'), summary.status !== 'demo');
+}
+
+async function disconnect() {
+  if (!window.confirm(t('account.disconnectConfirm'))) return;
+  try {
+    await api.post('/api/settings/account/disconnect');
+    flash(t('account.disconnected'));
+  } catch (error) {
+    reportError(error);
+  }
+  await loadAccount();
+}
+
+/**
+ * Ends the SpotiPi session (`/auth/logout`) or every session (`/auth/logout-all`), then shows the
+ * password page. Sent with fetch: a form post from this page would carry `Origin: null` under its
+ * no-referrer policy, which the cross-site guard refuses.
+ */
+async function logout(path) {
+  const error = byId('access-error');
+  show(error, false);
+  try {
+    const res = await fetch(path, { method: 'POST', credentials: 'same-origin', redirect: 'manual' });
+    if (res.status >= 400)
+      throw new Error((await res.json().catch(() => null))?.error?.message ?? res.statusText);
+    location.assign('/auth/login');
+  } catch (err) {
+    error.textContent = err instanceof Error ? err.message : String(err);
+    show(error, true);
+  }
+}
