@@ -295,6 +295,79 @@ describe('the bedside clock', () => {
     await expect.poll(() => page.locator('#clock-ringing').getAttribute('data-active')).toBe('false');
   });
 
+  it('rings by itself (Web Audio) while the server reports fallback_sound, and shows readiness', async () => {
+    // The agreed alarm view (interfaces.md §1 and §3), served to the page as the server will send it.
+    let fallback = true;
+    const alarm = {
+      id: 'f1',
+      label: 'Wake',
+      time: '07:00',
+      enabled: true,
+      state: 'ringing',
+      next_fire_at: new Date(Date.now() + 86_400_000).toISOString(),
+      snoozed_until: null,
+      fallback_sound: true,
+      readiness: {
+        status: 'warning',
+        reasons: ['Spotify needs a new login'],
+        checked_at: new Date().toISOString(),
+      },
+    };
+    const recordTones = () => {
+      const w = window as unknown as { __tones: number };
+      w.__tones = 0;
+      class FakeAudioContext {
+        state = 'running';
+        currentTime = 0;
+        destination = {};
+        resume() {
+          return Promise.resolve();
+        }
+        createOscillator() {
+          const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
+          return {
+            type: 'sine',
+            frequency: param,
+            connect: (n: unknown) => n,
+            start: () => {
+              w.__tones++;
+            },
+            stop() {},
+          };
+        }
+        createGain() {
+          const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
+          return { gain: param, connect: (n: unknown) => n };
+        }
+      }
+      (window as unknown as { AudioContext: unknown }).AudioContext = FakeAudioContext;
+    };
+    context = await browser.newContext({ viewport: PHONE, locale: 'en-US', serviceWorkers: 'block' });
+    const page = await context.newPage();
+    await page.addInitScript(recordTones);
+    await page.addInitScript(stubWakeLock);
+    await page.route('**/api/alarms', (route) =>
+      route.fulfill({
+        json: { alarms: [{ ...alarm, fallback_sound: fallback, state: fallback ? 'ringing' : 'idle' }] },
+      }),
+    );
+    await page.goto(`${ringing.url}/#clock`);
+    await page.waitForSelector('html[data-ready="true"]');
+    const tones = () => page.evaluate(() => (window as unknown as { __tones: number }).__tones);
+    await expect.poll(tones).toBeGreaterThan(0);
+    expect(await page.locator('#clock-readiness').textContent()).toBe('Spotify needs a new login');
+    expect(await page.locator('#clock-readiness').getAttribute('data-status')).toBe('warning');
+
+    // The server's fallback stops (music started, or stopped elsewhere): the page falls silent.
+    fallback = false;
+    await expect
+      .poll(() => page.locator('#clock-ringing').getAttribute('data-active'), { timeout: 15_000 })
+      .toBe('false');
+    const after = await tones();
+    await page.waitForTimeout(3500);
+    expect(await tones()).toBe(after);
+  }, 40_000);
+
   it('makes at most one request every few seconds while it shows, and none while hidden', async () => {
     const { page } = await open(`${ringing.url}/#clock`, { init: stubWakeLock });
     await expect.poll(() => page.locator('#clock').isVisible()).toBe(true);
