@@ -29,6 +29,13 @@ const SHELL = [
   'js/theme.js',
   'js/token-model.js',
   'js/token-panel.js',
+  // settings helper: settings, setup and the bedside clock
+  'js/chime.js',
+  'js/clock.js',
+  'js/clock-model.js',
+  'js/settings.js',
+  'js/settings-model.js',
+  'js/setup.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -93,6 +93,16 @@ describe('the settings card', () => {
     await page.locator('#settings').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/settings-en-black.png`, fullPage: false });
     expect(errors).toEqual([]);
+
+    // Another device with no theme of its own follows the saved one; one that chose keeps its own.
+    await context?.close();
+    const fresh = await open(demo.url);
+    await expect.poll(() => fresh.page.evaluate(() => document.documentElement.dataset.theme)).toBe('black');
+    await fresh.page.locator('#theme-toggle').click();
+    await fresh.page.reload();
+    await fresh.page.waitForSelector('html[data-ready="true"]');
+    await fresh.page.waitForTimeout(500);
+    expect(await fresh.page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
   });
 
   it('shows the server refusal of a bad value at its field, in German on the German page', async () => {

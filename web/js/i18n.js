@@ -24,6 +24,20 @@ export function preferredLanguage(storage = globalThis.localStorage, nav = globa
   return 'en';
 }
 
+/** True when this device chose a language itself (the top-bar select). */
+export function hasLocalLanguage(storage = globalThis.localStorage) {
+  return LANGUAGES.includes(safeGet(storage, STORAGE_KEY) ?? '');
+}
+
+/** Forgets this device's own language choice (the browser's language applies again). */
+export function forgetLanguage(storage = globalThis.localStorage) {
+  try {
+    storage?.removeItem(STORAGE_KEY);
+  } catch {
+    // Storage disabled: nothing was remembered.
+  }
+}
+
 /** Loads the catalogue and applies the preferred language to the document. */
 export async function initI18n(url = 'i18n/catalogue.json') {
   const response = await fetch(url);

@@ -2,10 +2,18 @@
 import { api } from './api.js';
 import { byId, show } from './dom.js';
 import { clearErrors, showFieldError } from './forms.js';
-import { language, onLanguageChange, setLanguage, t } from './i18n.js';
+import {
+  forgetLanguage,
+  hasLocalLanguage,
+  language,
+  onLanguageChange,
+  preferredLanguage,
+  setLanguage,
+  t,
+} from './i18n.js';
 import { flash, reportError } from './notices.js';
 import { accountSummary, lockText, SETTINGS_FIELDS, settingsPatch } from './settings-model.js';
-import { setThemePreference } from './theme.js';
+import { hasLocalTheme, setThemePreference } from './theme.js';
 
 /** @type {{settings: Record<string, any>, fields: Record<string, any>, access?: {protected: boolean}}|null} */
 let view = null;
@@ -61,9 +69,22 @@ export async function loadAccount() {
   renderAccount();
 }
 
-function apply(settings) {
-  setThemePreference(settings.theme);
-  if (settings.language !== 'auto' && settings.language !== language()) setLanguage(settings.language);
+/**
+ * Applies language and theme. Loaded settings are the default of a device that made no choice of
+ * its own (the top bar's language and theme stay per device); saved ones apply here at once.
+ */
+function apply(settings, { saved = false } = {}) {
+  if (saved || !hasLocalTheme()) setThemePreference(settings.theme);
+  if (saved && settings.language === 'auto') {
+    forgetLanguage();
+    setLanguage(preferredLanguage(), { remember: false });
+  } else if (
+    settings.language !== 'auto' &&
+    (saved || !hasLocalLanguage()) &&
+    settings.language !== language()
+  ) {
+    setLanguage(settings.language, { remember: saved });
+  }
   for (const listener of listeners) listener(settings);
 }
 
@@ -94,7 +115,7 @@ async function save(form) {
   try {
     view = { ...view, ...(await api.patch('/api/settings', patch, { quiet: true })) };
     render();
-    apply(view.settings);
+    apply(view.settings, { saved: true });
     show(byId('settings-saved'), true);
     flash(t('settings.saved'));
   } catch (error) {

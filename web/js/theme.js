@@ -31,6 +31,11 @@ export function initTheme(button) {
   });
 }
 
+/** True when this device has its own theme choice (the top-bar toggle or an earlier save here). */
+export function hasLocalTheme() {
+  return readStored() !== null;
+}
+
 /** Applies a theme preference from the settings: `system`, `light`, `dark` or `black`. */
 export function setThemePreference(pref) {
   if (THEMES.includes(pref)) {
