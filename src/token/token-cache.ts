@@ -595,6 +595,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       } catch (err) {
         if (this.closed) throw closedError();
         if (generation !== this.generation) {
+          // Disconnected mid-attempt: nothing to start over with.
+          if (this.refreshToken === undefined && this.reauthError) throw this.reauthError;
           attempt = 0; // a login replaced the grant mid-attempt: start over with it
           continue;
         }
@@ -613,6 +615,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         continue;
       }
       if (generation !== this.generation) {
+        if (this.refreshToken === undefined && this.reauthError) throw this.reauthError;
         attempt = 0;
         continue;
       }
