@@ -2,8 +2,11 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
+import { createLogger } from '../../src/server/logger.js';
+import { startServer } from '../../src/server/start.js';
 import { ensureBuilt, MAIN, makeSandbox, type Sandbox } from './helpers.js';
 
 const CLIENT_ID = '0123456789abcdef0123456789abcdef';
@@ -83,8 +86,9 @@ describe('spotipi setup in a terminal', () => {
     let mark = session.text.length;
     await session.waitFor('does not know this Client ID', mark);
     await session.waitFor('Client ID: ', mark);
+    mark = session.text.length;
     session.type(CLIENT_ID);
-    await session.waitFor('Client secret', mark);
+    await session.waitFor('not shown): ', mark);
     session.type(SECRET);
     mark = session.text.length;
     await session.waitFor('Log in to Spotify now?', mark);
@@ -106,10 +110,46 @@ describe('spotipi setup in a terminal', () => {
     expect(session.text.slice(mark)).toContain('Logged in.');
     session.type('y');
     expect(await session.exited).toBe(0);
+    // The terminal did not echo the secret.
+    expect(session.text).not.toContain(SECRET);
     expect(existsSync(join(sandbox.dir, 'xdg', 'systemd', 'user', 'spotipi.service'))).toBe(true);
     expect(
       JSON.parse(readFileSync(join(sandbox.stateDir, 'token.json'), 'utf8')).record.refreshToken,
     ).toBeTruthy();
+  }, 90_000);
+
+  it('goes through a running demo server, which leaves demo mode and takes the login without a restart', async () => {
+    const sandbox = await makeSandbox({ SPOTIFY_ACCOUNTS_URL: spotify.url, SPOTIFY_API_URL: spotify.url });
+    const config = loadConfig({ env: sandbox.env, cwd: sandbox.dir });
+    const server = await startServer(config, { logger: createLogger('silent') });
+    try {
+      expect((await (await fetch(`${server.url}/healthz`)).json()).mode).toBe('demo');
+      const session = new PtySession(sandbox, ['setup']);
+      await session.waitFor('Client ID: ');
+      session.type(CLIENT_ID);
+      await session.waitFor('not shown): ');
+      session.type('');
+      let mark = session.text.length;
+      await session.waitFor('Log in to Spotify now?', mark);
+      expect(session.text.slice(mark)).toContain('ok (PKCE, no secret)');
+      expect(session.text.slice(mark)).toContain(
+        `The server at http://127.0.0.1:${sandbox.port} now uses your Spotify app`,
+      );
+      expect((await (await fetch(`${server.url}/healthz`)).json()).mode).toBe('spotify');
+
+      mark = session.text.length;
+      session.type('');
+      const prompt = await session.waitFor('Redirected URL: ', mark);
+      const authorizeUrl = /(http:\/\/\S+\/authorize\?\S+)/.exec(prompt)?.[1] ?? '';
+      session.type(await approve(authorizeUrl));
+      await session.waitFor('Install the systemd service', mark);
+      expect(session.text.slice(mark)).toContain('uses the new login now');
+      session.type('n');
+      expect(await session.exited).toBe(0);
+      expect((await fetch(`${server.url}/api/devices`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   }, 90_000);
 
   it('refuses when the app is configured in the environment, with exit code 2', async () => {

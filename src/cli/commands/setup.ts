@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
@@ -59,6 +60,20 @@ export async function setup(
     if (line === undefined) throw new CliError('setup cancelled (input ended)', ExitCode.usage);
     return line.trim();
   };
+  // On a terminal the secret is typed without echo (stty), like a password prompt.
+  const input = io.input ?? process.stdin;
+  const askSecret = async (prompt: string): Promise<string> => {
+    const tty = input === process.stdin && process.stdin.isTTY === true;
+    if (tty) spawnSync('stty', ['-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
+    try {
+      return await ask(prompt);
+    } finally {
+      if (tty) {
+        spawnSync('stty', ['echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
+        ctx.stdout.write('\n');
+      }
+    }
+  };
   try {
     ctx.stdout.write(
       [
@@ -77,7 +92,7 @@ export async function setup(
     let app: { clientId: string; clientSecret: string | undefined } | undefined;
     for (let attempt = 1; attempt <= MAX_TRIES && !app; attempt++) {
       const clientId = await ask('Client ID: ');
-      const clientSecret = (await ask('Client secret (Enter for none): ')) || undefined;
+      const clientSecret = (await askSecret('Client secret (Enter for none, not shown): ')) || undefined;
       ctx.stdout.write('Checking with Spotify… ');
       const check = await checkSpotifyApp({
         accountsUrl: config.spotify.accountsUrl,
