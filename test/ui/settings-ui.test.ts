@@ -247,6 +247,11 @@ describe('the bedside clock', () => {
     expect(await page.locator('#clock-time').textContent()).toMatch(/^\d{2}:\d{2}$/);
     await expect.poll(() => page.locator('#clock').getAttribute('class')).toContain('dimmed');
     await page.screenshot({ path: `${SHOTS}/clock-en-dimmed.png` });
+    // Opened from a bookmark: sound needs one tap first, and the clock says so until then.
+    const hint = page.locator('#clock-sound-hint');
+    expect(await hint.isVisible()).toBe(true);
+    await page.locator('#clock-time').click();
+    await expect.poll(() => hint.isVisible()).toBe(false);
 
     // Outside the window: bright.
     await patch(ringing, {

@@ -17,6 +17,11 @@ export class Chime {
     return this.timer !== undefined;
   }
 
+  /** True until a tap has allowed sound (no context yet, or the browser keeps it suspended). */
+  get needsTap() {
+    return Boolean(this.Ctor) && (this.ctx === null || this.ctx.state === 'suspended');
+  }
+
   /** Creates (or resumes) the audio context; call from a user gesture. */
   unlock() {
     if (!this.Ctor) return;

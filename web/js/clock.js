@@ -51,7 +51,11 @@ export function initClock(options) {
   });
   byId('clock-snooze').addEventListener('click', () => act('snooze'));
   byId('clock-stop').addEventListener('click', () => act('stop'));
-  byId('clock').addEventListener('pointerdown', () => chime.unlock());
+  byId('clock').addEventListener('pointerdown', () => {
+    chime.unlock();
+    // resume() settles asynchronously; look again shortly.
+    setTimeout(() => open && render(), 300);
+  });
   window.addEventListener('hashchange', () => setOpen(location.hash === '#clock'));
   document.addEventListener('visibilitychange', () => {
     if (!open) return;
@@ -165,7 +169,7 @@ function render() {
   }
   const item = playing?.item;
   byId('clock-playing').textContent = item
-    ? `${playing.is_playing ? '▶' : '⏸'} ${item.name}${item.artists?.length ? ` – ${item.artists.map((a) => a.name).join(', ')}` : ''}`
+    ? `${playing.is_playing ? '▶' : '‖'} ${item.name}${item.artists?.length ? ` – ${item.artists.map((a) => a.name).join(', ')}` : ''}`
     : '\u00a0';
   const active = activeAlarm(alarms);
   const sounding = active && active.state !== 'snoozed';
@@ -177,6 +181,8 @@ function render() {
   byId('clock-snooze').disabled = !sounding;
   if (fallbackRinging(alarms)) chime.start();
   else chime.stop();
+  // Visibility, not display: the hint appearing or going never moves the clock.
+  byId('clock-sound-hint').style.visibility = chime.needsTap ? 'visible' : 'hidden';
   byId('clock').classList.toggle('dimmed', shouldDim({ night: isNight(now, dim.from, dim.until), lux }));
 }
 
