@@ -22,6 +22,10 @@ interface SettingsModel {
   ): string;
   accountSummary(account: unknown): { status: string; name: string; premium: boolean | null };
   needsPasteBack(redirectUri: string, pageHost: string): boolean;
+  sleepPatch(
+    values: Record<string, string>,
+    current: Record<string, unknown> | null,
+  ): Record<string, unknown>;
 }
 
 let clock: ClockModel;
@@ -137,6 +141,17 @@ describe('the settings model', () => {
       'disconnected',
     );
     expect(settings.accountSummary({ mode: 'demo', connected: true }).status).toBe('demo');
+  });
+
+  it('sends only changed sleep defaults, under the sleep timer own names, and nothing without a sleep timer', () => {
+    const current = { minutes: 30, volume: 30, fade_out_seconds: 30 };
+    expect(
+      settings.sleepPatch({ sleep_minutes: '45', sleep_volume: '30', sleep_fade_out_seconds: 'x' }, current),
+    ).toEqual({
+      minutes: 45,
+      fade_out_seconds: 'x',
+    });
+    expect(settings.sleepPatch({ sleep_minutes: '45' }, null)).toEqual({});
   });
 
   it('offers the paste-back login only when the browser is not on the server machine', () => {

@@ -85,11 +85,14 @@ describe('the settings card', () => {
 
     await page.locator('#set-alarm_volume').fill('35');
     await page.locator('#set-theme').selectOption('black');
+    await expect.poll(() => page.locator('#set-sleep_minutes').inputValue()).toBe('30');
+    await page.locator('#set-sleep_minutes').fill('45');
     await page.locator('#settings-save').click();
     await expect.poll(() => page.locator('#settings-saved').isVisible()).toBe(true);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('black');
     const saved = await getJson<{ settings: Record<string, unknown> }>(demo, '/api/settings');
     expect(saved.settings).toMatchObject({ alarm_volume: 35, theme: 'black', snooze_minutes: 7 });
+    expect((await getJson<{ minutes: number }>(demo, '/api/sleep/settings')).minutes).toBe(45);
     await page.locator('#settings').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/settings-en-black.png`, fullPage: false });
     expect(errors).toEqual([]);
@@ -114,6 +117,13 @@ describe('the settings card', () => {
     await expect.poll(() => error.isVisible()).toBe(true);
     expect(await error.textContent()).toBe('alarm_volume: erwartet eine ganze Zahl zwischen 0 und 100');
     expect(await page.locator('#set-alarm_volume').getAttribute('aria-invalid')).toBe('true');
+
+    // The sleep defaults are refused at their own field.
+    await page.locator('#set-alarm_volume').fill('40');
+    await page.locator('#set-sleep_minutes').fill('0');
+    await page.locator('#settings-save').click();
+    const sleepError = page.locator('#set-sleep_minutes-error');
+    await expect.poll(() => sleepError.isVisible()).toBe(true);
     await page.locator('#settings').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/settings-de-error.png` });
   });

@@ -84,3 +84,25 @@ export function needsPasteBack(redirectUri, pageHost) {
   const loopback = (h) => h === 'localhost' || h === '[::1]' || h === '::1' || h.startsWith('127.');
   return loopback(host) && !loopback(pageHost);
 }
+
+/** The sleep defaults the settings card edits (stored by the sleep timer, `/api/sleep/settings`). */
+export const SLEEP_FIELDS = ['minutes', 'volume', 'fade_out_seconds'];
+
+/**
+ * The PUT body for the sleep defaults that changed (form names are `sleep_<field>`); numbers that
+ * do not parse are sent as typed so the server names the field.
+ * @param {Record<string, string>} values
+ * @param {Record<string, unknown>|null} current
+ */
+export function sleepPatch(values, current) {
+  const patch = {};
+  if (!current) return patch;
+  for (const name of SLEEP_FIELDS) {
+    const key = `sleep_${name}`;
+    if (!(key in values)) continue;
+    const raw = String(values[key] ?? '').trim();
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    if (value !== current[name]) patch[name] = value;
+  }
+  return patch;
+}

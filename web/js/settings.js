@@ -12,13 +12,22 @@ import {
   t,
 } from './i18n.js';
 import { flash, reportError } from './notices.js';
-import { accountSummary, lockText, SETTINGS_FIELDS, settingsPatch } from './settings-model.js';
+import {
+  accountSummary,
+  lockText,
+  SETTINGS_FIELDS,
+  SLEEP_FIELDS,
+  settingsPatch,
+  sleepPatch,
+} from './settings-model.js';
 import { hasLocalTheme, setThemePreference } from './theme.js';
 
 /** @type {{settings: Record<string, any>, fields: Record<string, any>, access?: {protected: boolean}}|null} */
 let view = null;
 /** @type {any} */
 let account = null;
+/** The sleep timer's defaults (null when the server has no sleep timer). */
+let sleepDefaults = null;
 const listeners = new Set();
 
 /** The last settings the server sent (null before the first load). */
@@ -45,6 +54,24 @@ export function initSettings() {
   onLanguageChange(() => renderAccount());
   loadSettings();
   loadAccount();
+  loadSleepDefaults();
+}
+
+async function loadSleepDefaults() {
+  try {
+    sleepDefaults = await api.get('/api/sleep/settings', { quiet: true });
+  } catch {
+    sleepDefaults = null;
+  }
+  renderSleep();
+}
+
+function renderSleep() {
+  show(byId('sleep-defaults'), sleepDefaults !== null);
+  if (!sleepDefaults) return;
+  for (const name of SLEEP_FIELDS) {
+    /** @type {HTMLInputElement} */ (byId(`set-sleep_${name}`)).value = String(sleepDefaults[name] ?? '');
+  }
 }
 
 /** Fetches the settings and applies the device-wide ones (language, theme). */
@@ -108,14 +135,27 @@ async function save(form) {
   show(byId('settings-saved'), false);
   const values = Object.fromEntries(new FormData(form).entries());
   const patch = settingsPatch(/** @type {Record<string,string>} */ (values), view);
-  if (Object.keys(patch).length === 0) {
+  const sleep = sleepPatch(/** @type {Record<string,string>} */ (values), sleepDefaults);
+  if (Object.keys(patch).length === 0 && Object.keys(sleep).length === 0) {
     flash(t('settings.unchanged'));
     return;
   }
   try {
-    view = { ...view, ...(await api.patch('/api/settings', patch, { quiet: true })) };
-    render();
-    apply(view.settings, { saved: true });
+    if (Object.keys(patch).length > 0) {
+      view = { ...view, ...(await api.patch('/api/settings', patch, { quiet: true })) };
+      render();
+      apply(view.settings, { saved: true });
+    }
+    if (Object.keys(sleep).length > 0) {
+      try {
+        sleepDefaults = await api.put('/api/sleep/settings', sleep, { quiet: true });
+      } catch (error) {
+        // The sleep timer names its own fields (`minutes`); the form calls them `sleep_minutes`.
+        if (error.field && SLEEP_FIELDS.includes(error.field)) error.field = `sleep_${error.field}`;
+        throw error;
+      }
+      renderSleep();
+    }
     show(byId('settings-saved'), true);
     flash(t('settings.saved'));
   } catch (error) {
