@@ -72,15 +72,25 @@ export class LoginFlow {
       throw badRequest(
         `Spotify did not authorize SpotiPi (${params.error}); start again at /login.`,
         'error',
+        { key: 'error.login.denied', params: { error: params.error } },
       );
     }
-    if (!params.state) throw badRequest('The redirect carries no state; paste the whole URL.', 'state');
+    if (!params.state) {
+      throw badRequest('The redirect carries no state; paste the whole URL.', 'state', {
+        key: 'error.login.noState',
+      });
+    }
     const login = this.pending.get(params.state);
     if (!login) {
-      throw badRequest('This login was not started here or has expired; start again at /login.', 'state');
+      throw badRequest('This login was not started here or has expired; start again at /login.', 'state', {
+        key: 'error.login.stale',
+      });
     }
-    if (!params.code)
-      throw badRequest('The redirect carries no authorization code; paste the whole URL.', 'code');
+    if (!params.code) {
+      throw badRequest('The redirect carries no authorization code; paste the whole URL.', 'code', {
+        key: 'error.login.noCode',
+      });
+    }
     // One use only, whatever the outcome: a code and state are never replayed.
     this.pending.delete(params.state);
     const result = await this.options.accounts.exchangeCode(

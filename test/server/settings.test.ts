@@ -198,5 +198,20 @@ describe('server messages in the user language', () => {
       body: '{nope',
     });
     expect((await badJson.json()).error.message).toBe('Der Inhalt der Anfrage ist kein gültiges JSON.');
+
+    // The paste-back login (the German page's reauth box) answers in German too.
+    const stale = await call(
+      server,
+      'POST',
+      '/api/login/complete',
+      { redirect_url: 'http://127.0.0.1:5001/callback?code=abc&state=not-started-here' },
+      { 'accept-language': 'de' },
+    );
+    expect(stale.status).toBe(400);
+    expect(stale.json.error).toEqual({
+      status: 400,
+      field: 'redirect_url',
+      message: 'Diese Anmeldung wurde nicht hier begonnen oder ist abgelaufen; beginne erneut unter /login.',
+    });
   });
 });

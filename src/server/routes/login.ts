@@ -72,7 +72,9 @@ export const loginRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { 
       await deps.login.complete(params);
     } catch (err) {
       // The pasted URL is the only input here, so that is the field to fix.
-      if (err instanceof HttpError && err.status === 400) throw badRequest(err.message, 'redirect_url');
+      if (err instanceof HttpError && err.status === 400) {
+        throw badRequest(err.message, 'redirect_url', err.extra.i18n);
+      }
       throw err;
     }
     request.log.info('Spotify login completed (pasted URL); refresh token stored');
