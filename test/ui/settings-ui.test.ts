@@ -318,6 +318,11 @@ describe('the bedside clock', () => {
       .poll(async () => (await getJson<{ state: string }>(ringing, `/api/alarms/${alarm.id}`)).state)
       .toBe('idle');
     await expect.poll(() => page.locator('#clock-ringing').getAttribute('data-active')).toBe('false');
+
+    // Escape closes the clock; the page's cards come back.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#clock').isVisible()).toBe(false);
+    expect(await page.locator('#now-playing').isVisible()).toBe(true);
   });
 
   it('rings by itself (Web Audio) while the server reports fallback_sound, and shows readiness', async () => {

@@ -45,9 +45,13 @@ export function initClock(options) {
     chime.unlock();
     location.hash = '#clock';
   });
-  byId('clock-close').addEventListener('click', () => {
+  const close = () => {
     history.replaceState(null, '', location.pathname + location.search);
     setOpen(false);
+  };
+  byId('clock-close').addEventListener('click', close);
+  document.addEventListener('keydown', (event) => {
+    if (open && event.key === 'Escape') close();
   });
   byId('clock-snooze').addEventListener('click', () => act('snooze'));
   byId('clock-stop').addEventListener('click', () => act('stop'));
@@ -83,6 +87,7 @@ function setOpen(value) {
   document.documentElement.classList.toggle('clock-open', open);
   if (open) {
     hooks.onOpen();
+    byId('clock-close').focus();
     requestWakeLock();
     tick();
     poll();
@@ -93,6 +98,7 @@ function setOpen(value) {
     wakeLock?.release?.().catch(() => {});
     wakeLock = null;
     hooks.onClose();
+    byId('clock-open').focus();
   }
 }
 
