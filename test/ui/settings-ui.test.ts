@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
 import { ManualClock } from '../../src/token/manual-clock.js';
-import { launchChromium } from './browser.js';
+import { CHROMIUM_PATH, launchChromium } from './browser.js';
 import { type DemoServer, getJson, startDemoServer } from './harness.js';
 
 /** Screenshots are looked at by eye, never committed. */
@@ -197,6 +197,66 @@ describe('first-run setup in the browser', () => {
     );
     expect(unexpected).toEqual([]);
   });
+
+  it('on a phone (not the server machine) uses the paste-back login to leave demo mode', async () => {
+    const demo = await server({ env: { SPOTIFY_ACCOUNTS_URL: spotify.url, SPOTIFY_API_URL: spotify.url } });
+    // The page is opened as http://spotipi.test:PORT, as a phone would open http://pi.local:PORT.
+    const phoneBrowser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP spotipi.test 127.0.0.1'],
+    });
+    try {
+      const ctx = await phoneBrowser.newContext({ viewport: PHONE, serviceWorkers: 'block' });
+      const page = await ctx.newPage();
+      await page.goto(demo.url.replace('127.0.0.1', 'spotipi.test'));
+      await page.waitForSelector('html[data-ready="true"]');
+      await expect.poll(() => page.locator('#setup').isVisible()).toBe(true);
+      expect(await page.locator('#setup-pasteback-note').isVisible()).toBe(true);
+      await page.locator('#setup-client-id').fill(CLIENT_ID);
+      await page.locator('#setup-submit').click();
+      await expect.poll(() => page.locator('#setup-paste-form').isVisible()).toBe(true);
+      expect(await page.locator('#setup-login').isVisible()).toBe(false);
+
+      // Spotify opens in a new tab. The phone cannot load the redirect to 127.0.0.1 that follows
+      // consent, so the consent is given here and the address it redirects to is what gets pasted.
+      const [popup] = await Promise.all([
+        ctx.waitForEvent('page'),
+        page.locator('#setup-open-login').click(),
+      ]);
+      await popup.waitForURL(/\/authorize\?/);
+      await popup.locator('#accept').waitFor();
+      const authorizeUrl = new URL(popup.url());
+      await popup.close();
+      const form = new URLSearchParams(authorizeUrl.searchParams);
+      form.set('decision', 'accept');
+      const consent = await fetch(`${authorizeUrl.origin}/authorize`, {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+      });
+      const redirected = consent.headers.get('location') ?? '';
+      expect(redirected).toMatch(/\/callback\?code=/);
+      await page.locator('#setup-paste-url').fill(redirected);
+      await page.locator('#setup-paste-form button[type="submit"]').click();
+      await expect.poll(() => page.locator('#setup').isVisible()).toBe(false);
+      await expect
+        .poll(async () => (await getJson<{ connected: boolean }>(demo, '/api/settings/account')).connected)
+        .toBe(true);
+
+      // "Log in again" from the phone: Spotify in a new tab, the paste box here.
+      await page.reload();
+      await page.waitForSelector('html[data-ready="true"]');
+      await expect.poll(() => page.locator('#account-login').textContent()).toBe('Log in again');
+      const [again] = await Promise.all([ctx.waitForEvent('page'), page.locator('#account-login').click()]);
+      await again.waitForURL(/\/authorize\?/);
+      expect(await page.locator('#reauth').isVisible()).toBe(true);
+      expect(await page.locator('#paste-url').isVisible()).toBe(true);
+      await ctx.close();
+    } finally {
+      await phoneBrowser.close();
+    }
+  }, 60_000);
 
   it('shows the setup card in German', async () => {
     const demo = await server({ env: { SPOTIFY_ACCOUNTS_URL: spotify.url, SPOTIFY_API_URL: spotify.url } });

@@ -11,10 +11,11 @@ import {
   setLanguage,
   t,
 } from './i18n.js';
-import { flash, reportError } from './notices.js';
+import { flash, reportError, showReauth } from './notices.js';
 import {
   accountSummary,
   lockText,
+  needsPasteBack,
   SETTINGS_FIELDS,
   SLEEP_FIELDS,
   settingsPatch,
@@ -49,6 +50,7 @@ export function initSettings() {
     await save(form);
   });
   byId('account-disconnect').addEventListener('click', () => disconnect());
+  byId('account-login').addEventListener('click', (event) => loginAgain(event));
   byId('access-logout').addEventListener('click', () => logout('/auth/logout'));
   byId('access-logout-all').addEventListener('click', () => logout('/auth/logout-all'));
   onLanguageChange(() => renderAccount());
@@ -215,5 +217,28 @@ async function logout(path) {
   } catch (err) {
     error.textContent = err instanceof Error ? err.message : String(err);
     show(error, true);
+  }
+}
+
+/**
+ * "Log in again": on the server's own machine the link simply goes to /login. From a phone the
+ * loopback redirect cannot come back, so it opens Spotify in a new tab and shows the paste box.
+ */
+async function loginAgain(event) {
+  if (!needsPasteBack('http://127.0.0.1/', location.hostname)) return;
+  event.preventDefault();
+  try {
+    const start = await api.post('/api/login/start');
+    if (!needsPasteBack(start.redirect_uri, location.hostname)) {
+      location.assign(start.authorize_url);
+      return;
+    }
+    window.open(start.authorize_url, '_blank', 'noopener');
+    showReauth();
+    const details = document.querySelector('#reauth details');
+    if (details) /** @type {HTMLDetailsElement} */ (details).open = true;
+    byId('paste-url').focus();
+  } catch (error) {
+    reportError(error);
   }
 }
