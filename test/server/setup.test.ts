@@ -152,6 +152,36 @@ describe('first-run setup (POST /api/setup)', () => {
     expect(local.json()).toMatchObject({ allowed: true });
   });
 
+  it('refuses a client a reverse proxy forwards from the network, even to a server on loopback', async () => {
+    const server = await start(tempDir());
+    const proxied = await server.app.inject({
+      method: 'POST',
+      url: '/api/setup',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': '192.168.1.20' },
+      payload: { client_id: REAL_CLIENT_ID },
+    });
+    expect(proxied.statusCode).toBe(403);
+    const local = await server.app.inject({
+      method: 'GET',
+      url: '/api/setup',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': '127.0.0.1' },
+    });
+    expect(local.json()).toMatchObject({ allowed: true });
+  });
+
+  it('lets a remote client set up when a password protects the server', async () => {
+    const server = await start(tempDir(), { HOST: '0.0.0.0', SPOTIPI_PASSWORD: 'correct horse battery' });
+    const view = await server.app.inject({
+      method: 'GET',
+      url: '/api/setup',
+      remoteAddress: '192.168.1.20',
+      headers: { authorization: 'Bearer correct horse battery' },
+    });
+    expect(view.json()).toMatchObject({ allowed: true, refusal: null });
+  });
+
   it('refuses to replace a client id set in the environment', async () => {
     const server = await start(tempDir(), { SPOTIFY_CLIENT_ID: REAL_CLIENT_ID });
     const res = await post(server, '/api/setup', { client_id: REAL_CLIENT_ID });

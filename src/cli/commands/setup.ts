@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { SETUP_SOURCE } from '../../config/load.js';
 import { checkSpotifyApp } from '../../setup/check-app.js';
-import { setupRefusal } from '../../setup/guard.js';
 import { spotifyAppPath, writeSpotifyApp } from '../../setup/spotify-app-file.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -48,9 +47,6 @@ export async function setup(
   const serverUrl = localUrl(config.host, config.port);
   const bearer = config.access.apiToken ?? config.access.password;
   const server = await serverSetupView(serverUrl, bearer);
-  // The CLI runs on the machine itself; a server reached through it sees a loopback client.
-  const refused = setupRefusal(config, server ? '127.0.0.1' : undefined);
-  if (refused && !server) ctx.stderr.write(`Note: ${refused}\n`);
   const redirectUri = server?.redirect_uri ?? config.spotify.redirectUri;
 
   const reader = lineReader(io.input ?? process.stdin);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SETUP_SOURCE } from '../../config/load.js';
 import { checkSpotifyApp } from '../../setup/check-app.js';
-import { setupRefusal } from '../../setup/guard.js';
+import { clientAddresses, setupRefusal } from '../../setup/guard.js';
 import { writeSpotifyApp } from '../../setup/spotify-app-file.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
@@ -38,7 +38,8 @@ export const setupRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { 
   const connection = deps.connection;
   if (!connection) return;
 
-  const refusal = (request: FastifyRequest) => setupRefusal(deps.config, request.ip);
+  const refusal = (request: FastifyRequest) =>
+    setupRefusal(deps.config, clientAddresses(request.ip, request.headers['x-forwarded-for']));
 
   app.get('/api/setup', async (request): Promise<SetupView> => {
     const refused = refusal(request);
