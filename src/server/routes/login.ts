@@ -27,17 +27,20 @@ const completeBody = {
  * `POST /api/login/complete` takes the redirected URL pasted back (as does `spotipi login`).
  */
 export const loginRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.get('/login', async (_request, reply) => {
+  // Public or login-starting routes: a per-client limit keeps a loop from flooding Spotify.
+  const limited = { config: { rateLimit: { max: 20, timeWindow: 60_000 } } };
+
+  app.get('/login', limited, async (_request, reply) => {
     const { authorizeUrl } = deps.login.start();
     return reply.redirect(authorizeUrl, 302);
   });
 
-  app.post('/api/login/start', async () => {
+  app.post('/api/login/start', limited, async () => {
     const { authorizeUrl } = deps.login.start();
     return { authorize_url: authorizeUrl, redirect_uri: deps.login.redirectUri };
   });
 
-  app.get('/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
+  app.get('/callback', { ...limited, schema: { querystring: callbackQuery } }, async (request, reply) => {
     const query = request.query as { code?: string; state?: string; error?: string };
     try {
       await deps.login.complete(query);
