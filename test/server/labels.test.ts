@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
@@ -45,8 +45,9 @@ it('accepts labels in any script, with emoji', async () => {
   expect((await create(s, 'Aufstehen ☀️ — 起きる — استيقظ')).status).toBe(201);
 });
 
-it('makes the state dir 0700 on start', async () => {
+it('makes the state dir 0700 on start, also one that existed wider', async () => {
   const dir = tempDir();
+  chmodSync(dir, 0o755);
   await start(dir);
   expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
 });
