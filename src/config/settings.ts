@@ -121,8 +121,8 @@ export const settingsSchema = z.object({
       error: 'expected true, false, or the proxy addresses (e.g. 127.0.0.1 or 10.0.0.0/8), comma-separated',
     })
     .optional(),
-  SPOTIPI_MAX_CONNECTIONS: integer(8, 10_000).default(128),
-  SPOTIPI_MAX_CONNECTIONS_PER_CLIENT: integer(1, 10_000).default(32),
+  SPOTIPI_MAX_CONNECTIONS: integer(8, 10_000).default(256),
+  SPOTIPI_MAX_CONNECTIONS_PER_CLIENT: integer(1, 10_000).default(64),
   SPOTIPI_REQUEST_TIMEOUT_SECONDS: seconds(1, 600).default(30),
   REDIS_URL: z
     .string()

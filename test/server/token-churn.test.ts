@@ -29,6 +29,8 @@ async function startPair(options: { tokenLifetimeSec: number; rotate: boolean; l
     clientId: DEMO_CLIENT_ID,
     clientSecret: DEMO_CLIENT_SECRET,
     seedRefreshToken: DEMO_REFRESH_TOKEN,
+    // Waves of 150 concurrent requests from one client: above the default per-client cap.
+    env: { SPOTIPI_MAX_CONNECTIONS_PER_CLIENT: '200' },
   });
   return { emulator, app: t };
 }
