@@ -10,7 +10,7 @@ import {
   installCrossSiteGuard,
   SESSION_MAX_AGE_SECONDS,
 } from './access.js';
-import { limitConnections } from './connection-limits.js';
+import { limitConnections, proxyMatcher } from './connection-limits.js';
 import { installCooldowns, SPOTIFY_COSTLY_ROUTES } from './cooldowns.js';
 import type { AppDeps } from './deps.js';
 import { HttpError, handleError, notFound } from './errors.js';
@@ -70,8 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     total: limits.maxConnections,
     perClient: limits.maxConnectionsPerClient,
     // With every proxy trusted, the clients are behind whoever connects; with a list, behind those.
-    exempt: (address) =>
-      access.trustProxy === true || (Array.isArray(access.trustProxy) && access.trustProxy.includes(address)),
+    exempt: proxyMatcher(access.trustProxy),
     onRefused: (info) =>
       deps.logger.warn(
         { client: info.address, reason: info.reason, open: info.open },

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
 
 /** Caps on open connections; each accepted socket costs a file descriptor. */
 export interface ConnectionLimits {
@@ -59,4 +59,25 @@ export function limitConnections(server: Server, limits: ConnectionLimits): { op
     });
   });
   return { open: () => open };
+}
+
+/**
+ * A matcher for SPOTIPI_TRUST_PROXY's addresses and CIDR ranges (`true`: every address). IPv4
+ * peers seen as IPv4-mapped IPv6 (`::ffff:10.0.0.1`, a dual-stack listener) match IPv4 ranges.
+ */
+export function proxyMatcher(trustProxy: boolean | readonly string[]): (address: string) => boolean {
+  if (trustProxy === true) return () => true;
+  if (trustProxy === false || trustProxy.length === 0) return () => false;
+  const list = new BlockList();
+  for (const entry of trustProxy) {
+    const [address = '', bits] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(bits), type);
+  }
+  return (peer) => {
+    const plain = peer.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    const type = isIP(plain);
+    return type !== 0 && list.check(plain, type === 6 ? 'ipv6' : 'ipv4');
+  };
 }

@@ -517,6 +517,26 @@ describe('behind an HTTPS reverse proxy (SPOTIPI_TRUST_PROXY)', () => {
     expect(raw).not.toMatch(/Secure/i);
   });
 
+  it('checks the host the browser asked the proxy for, when the proxy is trusted', async () => {
+    t = await startTestApp({
+      refresh: countingRefresh(),
+      env: { SPOTIPI_TRUST_PROXY: '127.0.0.1', SPOTIPI_ALLOWED_HOSTS: 'spotipi.example.net' },
+    });
+    const via = (host: string) =>
+      rawRequest(t?.url ?? '', '/api/token-cache/status', { headers: { 'x-forwarded-host': host } });
+    expect((await via('spotipi.example.net')).status).toBe(200);
+    expect((await via('evil.example')).status).toBe(421);
+  });
+
+  it('refuses a SPOTIPI_TRUST_PROXY that is neither true/false nor addresses', () => {
+    expect(() => testConfig({ SPOTIPI_TRUST_PROXY: 'nginx' })).toThrow(/SPOTIPI_TRUST_PROXY/);
+    expect(testConfig({ SPOTIPI_TRUST_PROXY: '10.0.0.0/8, ::1' }).access.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    expect(testConfig({ SPOTIPI_TRUST_PROXY: 'yes' }).access.trustProxy).toBe(true);
+  });
+
   it('rate-limits each client behind the proxy on its own', async () => {
     t = await startTestApp({
       refresh: countingRefresh(),

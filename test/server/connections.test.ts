@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { admitConnection } from '../../src/server/connection-limits.js';
+import { admitConnection, proxyMatcher } from '../../src/server/connection-limits.js';
 import { countingRefresh, startTestApp, type TestApp } from './helpers.js';
 import { closedWithin, openSocket, rawRequest } from './raw-http.js';
 
@@ -77,5 +77,26 @@ describe('connection caps', () => {
     expect(admitConnection(5, 3, limits, false)).toBe('per_client');
     expect(admitConnection(5, 3, limits, true)).toBe('accept');
     expect(admitConnection(10, 3, limits, true)).toBe('total');
+  });
+
+  it('exempts trusted proxies from the per-client cap, by address or CIDR range', () => {
+    const trusted = proxyMatcher(['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    expect(trusted('127.0.0.1')).toBe(true);
+    expect(trusted('::ffff:10.1.2.3')).toBe(true);
+    expect(trusted('fd12::1')).toBe(true);
+    expect(trusted('192.168.1.5')).toBe(false);
+    expect(trusted('::ffff:192.168.1.5')).toBe(false);
+    expect(proxyMatcher(false)('127.0.0.1')).toBe(false);
+    expect(proxyMatcher(true)('203.0.113.9')).toBe(true);
+  });
+
+  it('lets a trusted proxy hold more connections than one client may', async () => {
+    t = await startTestApp({
+      refresh: countingRefresh(),
+      env: { SPOTIPI_MAX_CONNECTIONS_PER_CLIENT: '2', SPOTIPI_TRUST_PROXY: '127.0.0.0/8' },
+    });
+    for (let i = 0; i < 4; i++) await hold(t.url, '127.0.0.2');
+    const fifth = await hold(t.url, '127.0.0.2');
+    expect(await closedWithin(fifth, 500)).toBe('open');
   });
 });
