@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../token/types.js';
-import { forbidden, HttpError, unauthenticated } from './errors.js';
+import { forbidden, tooManyRequests, unauthenticated } from './errors.js';
 import { secretsEqual } from './secret-compare.js';
 import type { SessionStore } from './sessions.js';
 
@@ -152,10 +152,8 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
   });
 }
 
-function tooMany(): HttpError {
-  return new HttpError(429, 'Too many failed attempts; wait a minute and try again.', {
-    retryAfterSeconds: 60,
-  });
+function tooMany() {
+  return tooManyRequests('Too many failed attempts; wait a minute and try again.', 60);
 }
 
 /** The session id in the request's signed cookie; undefined without one or with a forged one. */

@@ -13,7 +13,7 @@ import {
 import { limitConnections, proxyMatcher } from './connection-limits.js';
 import { installCooldowns, SPOTIFY_COSTLY_ROUTES } from './cooldowns.js';
 import type { AppDeps } from './deps.js';
-import { HttpError, handleError, notFound } from './errors.js';
+import { handleError, notFound, tooManyRequests } from './errors.js';
 import { installHostGuard } from './host-guard.js';
 import { QuietLogController } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
@@ -116,10 +116,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Per-client limits on the public routes (login, logout, callback); routes opt in by config.
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) =>
-      new HttpError(429, `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`, {
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+    errorResponseBuilder: (_request, context) => {
+      const wait = Math.ceil(context.ttl / 1000);
+      return tooManyRequests(`Too many requests; try again in ${wait} s.`, wait);
+    },
   });
 
   const sessions = accessControlEnabled(access)

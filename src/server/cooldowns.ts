@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../token/types.js';
-import { HttpError } from './errors.js';
+import { tooManyRequests } from './errors.js';
 
 /** A route that makes SpotiPi call Spotify on demand, and how often one client may do so. */
 export interface CooldownRule {
@@ -75,9 +75,7 @@ export function installCooldowns(app: FastifyInstance, clock: Clock, rules: read
     const decision = takeAllowance(last.get(key), clock.monotonic(), rule);
     if (!decision.ok) {
       const wait = Math.max(1, Math.ceil(decision.waitMs / 1000));
-      throw new HttpError(429, `Refreshed several times just now; try again in ${wait} s.`, {
-        retryAfterSeconds: wait,
-      });
+      throw tooManyRequests(`Refreshed several times just now; try again in ${wait} s.`, wait);
     }
     last.delete(key);
     last.set(key, decision.allowance);

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from './errors.js';
+import { misdirectedHost } from './errors.js';
 
 /** Names that always reach this machine's loopback, whatever DNS says. */
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
@@ -43,11 +43,6 @@ export function installHostGuard(app: FastifyInstance, allow: HostAllowList): vo
     // request.host follows X-Forwarded-Host only when SPOTIPI_TRUST_PROXY trusts the sender.
     const host = request.host;
     if (hostAllowed(host, allow)) return;
-    const shown = hostName(host ?? '').slice(0, 100);
-    throw new HttpError(
-      421,
-      `SpotiPi does not answer to the name "${shown}". If you reach it by this name, add it to SPOTIPI_ALLOWED_HOSTS (e.g. SPOTIPI_ALLOWED_HOSTS=${/^[a-z0-9.-]+$/.test(shown) ? shown : 'pi.local'}) and restart.`,
-      { field: 'host' },
-    );
+    throw misdirectedHost(hostName(host ?? ''));
   });
 }

@@ -3,6 +3,12 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/index.js';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_REFRESH_TOKEN,
+} from '../../src/emulator/demo-credentials.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { credentialMatches } from '../../src/server/access.js';
 import { fingerprint } from '../../src/token/fingerprint.js';
 import { ManualClock } from '../../src/token/manual-clock.js';
@@ -449,6 +455,36 @@ describe('Spotify-costly routes', () => {
     await clock.advance(30_000);
     expect((await force()).status).toBe(200);
     expect(refresh.calls).toBe(6);
+  });
+
+  it('cools down forced library refreshes per client, while the cached library stays available', async () => {
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      const clock = new ManualClock(Date.now());
+      t = await startTestApp({
+        clock,
+        spotifyUrl: emulator.url,
+        clientId: DEMO_CLIENT_ID,
+        clientSecret: DEMO_CLIENT_SECRET,
+        seedRefreshToken: DEMO_REFRESH_TOKEN,
+      });
+      const load = (query: string) => fetch(`${t?.url}/api/music-library${query}`);
+      const playlistCalls = () =>
+        Object.values(emulator.stats().apiCalls['GET /v1/me/playlists'] ?? {}).reduce((a, b) => a + b, 0);
+      for (let i = 0; i < 5; i++) expect((await load('?refresh=1')).status).toBe(200);
+      const before = playlistCalls();
+      const limited = await load('?refresh=1');
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toMatchObject({ error: { status: 429, retry_after_seconds: 30 } });
+      expect(playlistCalls()).toBe(before);
+      // A plain load is not a forced refresh: it is served (from the cache) as always.
+      expect((await load('')).status).toBe(200);
+      await clock.advance(30_000);
+      expect((await load('?refresh=true')).status).toBe(200);
+      expect(playlistCalls()).toBeGreaterThan(before);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('refuses cross-site GETs that cost Spotify calls or start a login, even as a navigation', async () => {
