@@ -32,26 +32,26 @@ export const SPOTIFY_COSTLY_ROUTES: readonly CooldownRule[] = [
 /** Most remembered (rule, client) pairs; old ones are dropped first. */
 const MAX_ENTRIES = 10_000;
 
-/** A client's allowance for one rule: requests left at `at` (monotonic ms). */
+/** A client's allowance for one rule: credit in ms at `at` (monotonic ms); a request costs `rule.ms`. */
 export interface Allowance {
-  left: number;
+  creditMs: number;
   at: number;
 }
 
 /**
- * Decides one costly request (a token bucket): the allowance refills by one per `rule.ms` up to
- * `rule.burst`; a request needs one. Returns the new allowance, or how long to wait.
+ * Decides one costly request (a token bucket kept in milliseconds, so waits are exact): credit
+ * grows with time up to `rule.burst` requests' worth; a request spends one `rule.ms`. Returns
+ * the new allowance, or how long to wait.
  */
 export function takeAllowance(
   previous: Allowance | undefined,
   now: number,
   rule: Pick<CooldownRule, 'ms' | 'burst'>,
 ): { ok: true; allowance: Allowance } | { ok: false; waitMs: number } {
-  const left = previous
-    ? Math.min(rule.burst, previous.left + Math.max(0, now - previous.at) / rule.ms)
-    : rule.burst;
-  if (left < 1) return { ok: false, waitMs: Math.ceil((1 - left) * rule.ms) };
-  return { ok: true, allowance: { left: left - 1, at: now } };
+  const full = rule.burst * rule.ms;
+  const credit = previous ? Math.min(full, previous.creditMs + Math.max(0, now - previous.at)) : full;
+  if (credit < rule.ms) return { ok: false, waitMs: rule.ms - credit };
+  return { ok: true, allowance: { creditMs: credit - rule.ms, at: now } };
 }
 
 /**
