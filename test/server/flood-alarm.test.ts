@@ -95,8 +95,8 @@ async function startFlood(url: string, count: number): Promise<void> {
     const drip = setInterval(() => socket.write(' '), 1_000);
     socket.once('close', () => {
       clearInterval(drip);
-      // A real attacker reconnects; a short pause keeps this loop from eating the CPU.
-      setTimeout(() => void open(), 100);
+      // A real attacker reconnects; a pause keeps this loop from eating a loaded CI box's CPU.
+      setTimeout(() => void open(), 500);
     });
   };
   await Promise.all(Array.from({ length: count }, () => open()));
@@ -125,7 +125,7 @@ it('plays the alarm while one client holds 250 slow connections', async () => {
   await worker.next('advanced');
 
   let report: WorkerLine = { event: 'report' };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     worker.send({ cmd: 'report' });
     report = await worker.next('report');
@@ -136,4 +136,4 @@ it('plays the alarm while one client holds 250 slow connections', async () => {
   expect(report.plays).toBeGreaterThan(0);
   // The flood holds only what the caps allow: far from the limit.
   expect(report.openFds ?? FD_LIMIT).toBeLessThan(FD_LIMIT / 2);
-}, 60_000);
+}, 90_000);
