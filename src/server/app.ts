@@ -31,16 +31,18 @@ import { SessionStore } from './sessions.js';
 const BODY_LIMIT = 64 * 1024;
 
 /**
- * Socket timeouts derived from the request timeout: a client must send its headers and body
- * within it, an idle keep-alive connection is closed after 10 s, a silent one after twice the
- * request timeout. Node checks the first two every `checkIntervalMs`.
+ * Socket timeouts derived from the request timeout: a client must send its headers (within 20 s)
+ * and body within it. An idle keep-alive connection stays 72 s (Fastify's default: clients and
+ * proxies that keep theirs 60 s close first, so none reuses a socket the server is closing), a
+ * silent one (not reading our response) 2 min or twice the request timeout. Node checks the
+ * first two every `checkIntervalMs`. The connection caps bound what idle sockets can hold.
  */
 export function socketTimeouts(requestTimeoutMs: number) {
   return {
     requestTimeoutMs,
     headersTimeoutMs: Math.min(requestTimeoutMs, 20_000),
-    keepAliveTimeoutMs: 10_000,
-    idleTimeoutMs: Math.max(60_000, requestTimeoutMs * 2),
+    keepAliveTimeoutMs: 72_000,
+    idleTimeoutMs: Math.max(120_000, requestTimeoutMs * 2),
     checkIntervalMs: Math.max(250, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
   };
 }
