@@ -12,6 +12,7 @@ import { fingerprint } from '../token/fingerprint.js';
 import type { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import { accessControlEnabled } from './access.js';
 import { startAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
@@ -99,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
+    ensurePrivateDir(config.stateDir);
     // Scraped only after the connection exists; built first so each link's refresh reports to it.
     const metrics = new AppMetrics(() => connection.tokenCache.snapshot());
     const connect = (app: SpotifyApp | 'demo', store?: TokenStore) =>

@@ -130,19 +130,39 @@ describe('the settings card', () => {
 
   it('offers Log out and Log out everywhere when a password protects SpotiPi', async () => {
     const demo = await server({ env: { SPOTIPI_PASSWORD: 'correct horse battery' } });
-    context = await browser.newContext({ viewport: PHONE, serviceWorkers: 'block' });
-    const page = await context.newPage();
-    await page.goto(`${demo.url}/auth/login`);
-    await page.locator('input[type="password"]').fill('correct horse battery');
-    await page.locator('button[type="submit"], input[type="submit"]').first().click();
-    await page.waitForSelector('html[data-ready="true"]');
-    await expect.poll(() => page.locator('#access').isVisible()).toBe(true);
-    expect(await page.locator('#access-logout-all').isVisible()).toBe(true);
-    await page.locator('#access-logout').click();
-    await page.waitForURL(/\/auth\/login/);
-    // Logged out: the API asks for the password again.
-    const status = await page.evaluate(async () => (await fetch('/api/settings')).status);
-    expect(status).toBe(401);
+    const contexts: BrowserContext[] = [];
+    /** A browser (its own cookies) logged in to SpotiPi. */
+    const loggedIn = async (): Promise<Page> => {
+      const ctx = await browser.newContext({ viewport: PHONE, serviceWorkers: 'block' });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      await page.goto(`${demo.url}/auth/login`);
+      await page.locator('input[type="password"]').fill('correct horse battery');
+      await page.locator('button[type="submit"], input[type="submit"]').first().click();
+      await page.waitForSelector('html[data-ready="true"]');
+      await expect.poll(() => page.locator('#access').isVisible()).toBe(true);
+      return page;
+    };
+    const apiStatus = (page: Page) => page.evaluate(async () => (await fetch('/api/settings')).status);
+    try {
+      const phone = await loggedIn();
+      const laptop = await loggedIn();
+      const tablet = await loggedIn();
+
+      // Log out: this browser only.
+      await phone.locator('#access-logout').click();
+      await phone.waitForURL(/\/auth\/login/);
+      expect(await apiStatus(phone)).toBe(401);
+      expect(await apiStatus(tablet)).toBe(200);
+
+      // Log out everywhere: every other browser too.
+      await laptop.locator('#access-logout-all').click();
+      await laptop.waitForURL(/\/auth\/login/);
+      expect(await apiStatus(laptop)).toBe(401);
+      expect(await apiStatus(tablet)).toBe(401);
+    } finally {
+      for (const ctx of contexts) await ctx.close();
+    }
   });
 });
 
@@ -199,7 +219,13 @@ describe('first-run setup in the browser', () => {
   });
 
   it('on a phone (not the server machine) uses the paste-back login to leave demo mode', async () => {
-    const demo = await server({ env: { SPOTIFY_ACCOUNTS_URL: spotify.url, SPOTIFY_API_URL: spotify.url } });
+    const demo = await server({
+      env: {
+        SPOTIFY_ACCOUNTS_URL: spotify.url,
+        SPOTIFY_API_URL: spotify.url,
+        SPOTIPI_ALLOWED_HOSTS: 'spotipi.test',
+      },
+    });
     // The page is opened as http://spotipi.test:PORT, as a phone would open http://pi.local:PORT.
     const phoneBrowser = await chromium.launch({
       executablePath: CHROMIUM_PATH,

@@ -52,7 +52,7 @@ export function initSettings() {
   byId('account-disconnect').addEventListener('click', () => disconnect());
   byId('account-login').addEventListener('click', (event) => loginAgain(event));
   byId('access-logout').addEventListener('click', () => logout('/auth/logout'));
-  byId('access-logout-all').addEventListener('click', () => logout('/auth/logout-all'));
+  byId('access-logout-all').addEventListener('click', () => logout('/auth/logout-everywhere'));
   onLanguageChange(() => renderAccount());
   loadSettings();
   loadAccount();
@@ -202,7 +202,7 @@ async function disconnect() {
 }
 
 /**
- * Ends the SpotiPi session (`/auth/logout`) or every session (`/auth/logout-all`), then shows the
+ * Ends the SpotiPi session (`/auth/logout`) or every session (`/auth/logout-everywhere`), then shows the
  * password page. Sent with fetch: a form post from this page would carry `Origin: null` under its
  * no-referrer policy, which the cross-site guard refuses.
  */
