@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
+import { DeviceMemory } from './device-memory.js';
+import { actionFor, type WakeStep } from './error-kinds.js';
 import { ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
+import { type FadePlan, runFade, volumeAt } from './fade.js';
+import type { FallbackSound } from './fallback-port.js';
 import {
   type AlarmSpec,
   alarmInputSchema,
@@ -15,29 +19,45 @@ import {
   parseOrThrow,
   sortDays,
 } from './model.js';
-import { rampVolume, startPlayback } from './playback.js';
 import type { AlarmPlayer } from './player.js';
+import type { Readiness } from './readiness.js';
+import { type RingEvent, type RingPhase, transition } from './ring-machine.js';
 import { formatInZone, latestFireBetween, nextFireTime } from './schedule.js';
 import { JsonStateFile } from './state-file.js';
+import { WakeUpFailedError, wakeUp } from './wake-up.js';
 
 /** Where a ringing alarm is in its life. */
 export type RingState = 'starting' | 'ringing' | 'snoozed';
 
+/** One alarm's current ring, persisted: the one source of truth for what it is doing. */
 interface Ring {
   state: RingState;
-  /** Wall ms the current ring (or snooze) began. */
+  /** Wall ms the current phase began. */
   since: number;
   /** Wall ms of the scheduled occurrence this ring belongs to. */
   occurrence: number;
+  /** Wall ms this ring was due (the alarm time, or the end of the snooze it follows); grace counts from here. */
+  due?: number;
   snoozedUntil?: number;
   deviceId?: string;
+  deviceName?: string;
   snoozeCount: number;
+  /** While starting: the wake-up step in progress. */
+  step?: WakeStep;
+  /** While fading in: the plan (its progress follows from the clock, so a restart resumes it). */
+  fade?: FadePlan;
+  /** The fallback sound rings for this ring. */
+  fallback?: boolean;
+  /** A test ring (`POST /api/alarms/:id/test`): ends by itself, leaves `last_result` alone. */
+  test?: boolean;
 }
 
 interface Runtime {
   /** Occurrences at or before this wall ms have been handled (fired, missed or skipped). */
   anchorAt: number;
   lastResult?: LastResult;
+  /** Outcome of the latest test ring. */
+  lastTest?: LastResult;
   ring?: Ring;
 }
 
@@ -46,20 +66,40 @@ interface StoredAlarm {
   runtime: Runtime;
 }
 
+/** What the scheduler holds for an alarm with a firing, fade or watch in progress. */
+interface Live {
+  ctl: AbortController;
+  task: Promise<void>;
+  /** The device the ring started playback on (also when aborted right after). */
+  startedOn?: string;
+  /** The latest failed attempt's reason (quoted by the fallback sound). */
+  lastError?: string;
+}
+
 const ringSchema = z.object({
   state: z.enum(['starting', 'ringing', 'snoozed']),
   since: z.number(),
   occurrence: z.number(),
+  due: z.number().optional(),
   snoozedUntil: z.number().optional(),
   deviceId: z.string().optional(),
+  deviceName: z.string().optional(),
   snoozeCount: z.number().int().min(0),
+  step: z.enum(['resolve', 'transfer', 'volume', 'shuffle', 'play', 'fade', 'pause']).optional(),
+  fade: z
+    .object({ from: z.number(), to: z.number(), startedAt: z.number(), durationMs: z.number() })
+    .optional(),
+  fallback: z.boolean().optional(),
+  test: z.boolean().optional(),
 });
 const lastResultSchema = z.object({
-  status: z.enum(['fired', 'failed', 'missed']),
+  status: z.enum(['fired', 'failed', 'missed', 'fallback_sound', 'superseded']),
   at: z.string(),
   scheduled_for: z.string(),
   reason: z.string().optional(),
   device: z.string().optional(),
+  volume_controllable: z.boolean().optional(),
+  volume: z.number().optional(),
 });
 const fileSchema = z.object({
   version: z.literal(1),
@@ -68,6 +108,7 @@ const fileSchema = z.object({
 const runtimeSchema = z.object({
   anchorAt: z.number(),
   lastResult: lastResultSchema.optional(),
+  lastTest: lastResultSchema.optional(),
   ring: ringSchema.optional(),
 });
 
@@ -82,8 +123,16 @@ export interface AlarmView extends AlarmSpec {
   /** ISO 8601 with the alarm zone's offset; null when disabled. */
   next_fire_at: string | null;
   last_result: LastResult | null;
+  /** Outcome of the latest test ring (`POST /api/alarms/:id/test`). */
+  last_test: LastResult | null;
   state: 'idle' | RingState;
   snoozed_until: string | null;
+  /** True while the fallback sound rings for this alarm (open pages ring too). */
+  fallback_sound: boolean;
+  /** True while a test ring runs. */
+  testing: boolean;
+  /** The preflight's verdict (null when no preflight runs). */
+  readiness: Readiness | null;
 }
 
 /** The next thing that will sound. */
@@ -99,6 +148,12 @@ export interface NextAlarm {
 /** Events: `changed` (any state change), `ringing`, `snoozed`, `stopped`, `fired`, `failed`, `missed`. */
 export type AlarmEvent = 'changed' | 'ringing' | 'snoozed' | 'stopped' | 'fired' | 'failed' | 'missed';
 
+/** The slice of the sleep timer an alarm needs: it lets go of the speaker when an alarm starts. */
+export interface SleepTimerHandle {
+  /** Ends a running sleep timer without fading or pausing (an alarm takes the speaker). */
+  yieldToAlarm(alarmLabel: string): Promise<void>;
+}
+
 /** Everything the scheduler needs; only `stateDir`, `player` and `defaultTimezone` are required. */
 export interface AlarmSchedulerOptions {
   stateDir: string;
@@ -111,51 +166,102 @@ export interface AlarmSchedulerOptions {
   warmToken?: () => Promise<unknown>;
   /** How long before an alarm to warm the token; default 90 s. */
   warmLeadMs?: number;
-  /** An alarm missed while down (or through a clock jump) still fires if at most this late; default 10 min. */
+  /**
+   * An alarm missed while down (or through a clock jump) still fires if at most this late, and
+   * a ring keeps retrying Spotify for this long after it was due; default 10 min.
+   */
   graceMs?: number;
   /** Default snooze length; default 9 min. */
   snoozeMinutes?: number;
   /** Longest single sleep of the scheduling loop, so wall-clock jumps are noticed; default 30 s. */
   maxSleepMs?: number;
-  /** How long to keep retrying Spotify when an alarm fires; default 90 s. */
+  /** How long after its due time a ring keeps retrying Spotify; default `graceMs` (the whole grace window). */
   retryForMs?: number;
-  /** First retry back-off; default 2 s. */
+  /** First retry back-off (doubling up to 30 s); default 2 s. */
   retryBaseMs?: number;
   /** Interval between fade-in steps; default 3 s. */
   fadeStepMs?: number;
   /** A ringing alarm nobody snoozes or stops counts as done after this; default 60 min. */
   ringTimeoutMs?: number;
+  /**
+   * An absent configured device gives way to another device after this long (at most half the
+   * retry window, so a fallback device still gets its chance); default 120 s.
+   */
+  deviceFallbackMs?: number;
+  /** The fallback sound (none: rings only through Spotify). */
+  fallback?: FallbackSound;
+  /** Music not started this long after a ring was due starts the fallback sound; default 120 s. */
+  fallbackAfterMs?: number;
+  /** The preflight's verdict per alarm, shown in the view. */
+  readinessOf?: (alarmId: string) => Readiness | null;
+  /** A sleep timer to cancel when an alarm starts (so its fade-out never fades the alarm). */
+  sleepTimer?: SleepTimerHandle;
+  /** Pausing on the speaker within this long after a ring started snoozes it; default 10 min. */
+  pauseSnoozeWindowMs?: number;
+  /** How often a ringing alarm checks for a pause on the speaker; default 5 s. */
+  pauseCheckMs?: number;
+  /** How long a test ring lasts unless stopped; default 60 s. */
+  testRingMs?: number;
   /** Id generator (tests). */
   newId?: () => string;
 }
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Which ring `fire` starts. */
+interface RingStart {
+  occurrence: number;
+  due: number;
+  snoozeCount: number;
+  test?: boolean;
+  event: RingEvent;
+}
+
+/** A non-negative finite option, or a RangeError naming it. */
+function checked(name: string, value: number | undefined, fallback: number, min = 0): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < min) throw new RangeError(`${name} must be a number >= ${min} (got ${v})`);
+  return v;
+}
+
 /**
  * Keeps the alarms, persists them, and fires them on time: one loop sleeps until the next
  * due moment (in chunks of at most `maxSleepMs`, so a wall-clock jump is seen within that),
- * then fires, marks missed, wakes snoozes and warms the token.
+ * then fires, marks missed, wakes snoozes and warms the token. Starting the music is
+ * `wakeUp` (wake-up.ts), the fade is `runFade` (fade.ts); every change of a ring goes through
+ * `setRing`, which checks it against the transition table (ring-machine.ts).
  */
 export class AlarmScheduler extends EventEmitter {
+  /** Every Spotify Connect device seen (persisted as devices.json in the state dir). */
+  readonly devices: DeviceMemory;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly file: JsonStateFile<{ version: 1; alarms: StoredAlarm[] }>;
   private readonly alarms = new Map<string, StoredAlarm>();
-  /** Aborts the firing/fade of a ringing alarm. */
-  private readonly active = new Map<string, AbortController>();
+  /** The firing, fade or pause watch of each alarm that has one. */
+  private readonly live = new Map<string, Live>();
   private readonly tasks = new Set<Promise<void>>();
-  /** The firing task of each alarm that has one, so stop/snooze can wait for its last Spotify call. */
-  private readonly running = new Map<string, Promise<void>>();
-  /** The device each alarm's latest firing started playback on (also when it was aborted right after). */
-  private readonly startedOn = new Map<string, string>();
+  /** Pause watches: long, quiet polls that `idle()` does not wait for (`close()` does). */
+  private readonly watches = new Set<Promise<void>>();
   /** Occurrence each alarm's token was last warmed for. */
   private readonly warmed = new Map<string, number>();
-  private readonly o: Required<
-    Pick<
-      AlarmSchedulerOptions,
-      'warmLeadMs' | 'graceMs' | 'snoozeMinutes' | 'maxSleepMs' | 'retryForMs' | 'retryBaseMs' | 'fadeStepMs'
-    > & { ringTimeoutMs: number }
-  >;
+  /** Test rings being ended (so the loop does not end one twice). */
+  private readonly endingTests = new Set<string>();
+  private readonly o: {
+    warmLeadMs: number;
+    graceMs: number;
+    snoozeMinutes: number;
+    maxSleepMs: number;
+    retryForMs: number;
+    retryBaseMs: number;
+    fadeStepMs: number;
+    ringTimeoutMs: number;
+    deviceFallbackMs: number;
+    fallbackAfterMs: number;
+    pauseSnoozeWindowMs: number;
+    pauseCheckMs: number;
+    testRingMs: number;
+  };
   private wake = new AbortController();
   private closed = false;
   private loopDone: Promise<void> | undefined;
@@ -169,33 +275,59 @@ export class AlarmScheduler extends EventEmitter {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? noopLogger;
     this.file = new JsonStateFile(join(opts.stateDir, ALARMS_FILE), this.log);
+    this.devices = new DeviceMemory(opts.stateDir, this.clock, this.log);
     this.newId = opts.newId ?? (() => randomUUID().slice(0, 8));
+    const graceMs = checked('graceMs', opts.graceMs, 10 * 60_000);
     this.o = {
-      warmLeadMs: opts.warmLeadMs ?? 90_000,
-      graceMs: opts.graceMs ?? 10 * 60_000,
-      snoozeMinutes: opts.snoozeMinutes ?? 9,
-      maxSleepMs: opts.maxSleepMs ?? 30_000,
-      retryForMs: opts.retryForMs ?? 90_000,
-      retryBaseMs: opts.retryBaseMs ?? 2_000,
-      fadeStepMs: opts.fadeStepMs ?? 3_000,
-      ringTimeoutMs: opts.ringTimeoutMs ?? 60 * 60_000,
+      warmLeadMs: checked('warmLeadMs', opts.warmLeadMs, 90_000),
+      graceMs,
+      snoozeMinutes: checked('snoozeMinutes', opts.snoozeMinutes, 9, 1),
+      maxSleepMs: checked('maxSleepMs', opts.maxSleepMs, 30_000, 1),
+      retryForMs: checked('retryForMs', opts.retryForMs, graceMs),
+      retryBaseMs: checked('retryBaseMs', opts.retryBaseMs, 2_000, 1),
+      fadeStepMs: checked('fadeStepMs', opts.fadeStepMs, 3_000, 1),
+      ringTimeoutMs: checked('ringTimeoutMs', opts.ringTimeoutMs, 60 * 60_000, 1),
+      deviceFallbackMs: checked('deviceFallbackMs', opts.deviceFallbackMs, 120_000),
+      fallbackAfterMs: checked('fallbackAfterMs', opts.fallbackAfterMs, 120_000),
+      pauseSnoozeWindowMs: checked('pauseSnoozeWindowMs', opts.pauseSnoozeWindowMs, 10 * 60_000),
+      pauseCheckMs: checked('pauseCheckMs', opts.pauseCheckMs, 5_000, 1),
+      testRingMs: checked('testRingMs', opts.testRingMs, 60_000, 1),
     };
-    // EventEmitter throws on an unhandled 'error'; we never emit it, but be explicit.
     this.setMaxListeners(50);
   }
 
-  /** Loads the alarms, handles anything missed while down, and starts the loop. */
+  /** Loads the alarms, resumes or records rings cut short by a restart, and starts the loop. */
   async start(): Promise<void> {
     await this.load();
+    await this.devices.load();
     const now = this.clock.now();
     for (const stored of this.alarms.values()) {
       const ring = stored.runtime.ring;
-      // A firing cut short by the restart is retried if still within grace.
-      if (ring?.state === 'starting' && now - ring.occurrence <= this.o.graceMs) {
-        this.log.warn({ alarm: stored.spec.id }, 'alarm was starting when the server stopped; firing again');
-        this.fire(stored, ring.occurrence, ring.snoozeCount);
-      } else if (ring?.state === 'starting') {
+      if (!ring || ring.state === 'snoozed') continue;
+      const due = ring.due ?? ring.occurrence;
+      if (ring.test) {
         stored.runtime.ring = undefined;
+        continue;
+      }
+      if (ring.state === 'starting' || !ring.deviceId) {
+        // Grace counts from when this ring was due: for a snooze's re-ring, the end of the snooze.
+        if (now - due <= this.o.graceMs) {
+          this.log.warn(
+            { alarm: stored.spec.id },
+            'alarm was starting when the server stopped; firing again',
+          );
+          this.fire(stored, { ...ring, due, event: 'resumed' });
+        } else {
+          this.setRing(stored, 'expired', undefined, 'restart after the grace window');
+          this.recordMissed(
+            stored,
+            ring.occurrence,
+            now,
+            `the server stopped while the alarm was starting and came back more than ${this.graceMinutes()} min after it was due`,
+          );
+        }
+      } else if (ring.fade && now - ring.since < this.o.ringTimeoutMs) {
+        this.resumeFade(stored, ring, ring.fade);
       }
     }
     this.tick();
@@ -219,17 +351,18 @@ export class AlarmScheduler extends EventEmitter {
     this.log.info({ alarms: this.alarms.size }, 'alarms loaded');
   }
 
-  /** Stops the loop and any firing in progress, and flushes the file. */
+  /** Stops the loop and any firing in progress, and flushes the files. */
   async close(): Promise<void> {
     this.closed = true;
     this.wake.abort();
-    for (const ctl of this.active.values()) ctl.abort();
+    for (const live of this.live.values()) live.ctl.abort();
     await this.loopDone;
-    await Promise.allSettled([...this.tasks]);
+    await Promise.allSettled([...this.tasks, ...this.watches]);
     await this.file.flush();
+    await this.devices.flush();
   }
 
-  /** Resolves when firings in progress (start + fade) have finished. For tests and shutdown. */
+  /** Resolves when firings in progress (start and fade, not the pause watch) have finished. For tests and shutdown. */
   async idle(): Promise<void> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
     await this.file.flush();
@@ -291,7 +424,9 @@ export class AlarmScheduler extends EventEmitter {
    * must not cancel its snooze.
    */
   private dropSnoozeIfDisabled(stored: StoredAlarm, enabled: boolean | undefined): void {
-    if (enabled === false && stored.runtime.ring?.state === 'snoozed') stored.runtime.ring = undefined;
+    if (enabled === false && stored.runtime.ring?.state === 'snoozed') {
+      this.setRing(stored, 'disable', undefined, 'alarm disabled');
+    }
   }
 
   /** Deletes an alarm (stopping it, and pausing playback, if it rings). */
@@ -299,9 +434,8 @@ export class AlarmScheduler extends EventEmitter {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (ring && ring.state !== 'snoozed') await this.silence(id, ring, 'delete');
-    else this.active.get(id)?.abort();
+    else this.live.get(id)?.ctl.abort();
     this.alarms.delete(id);
-    this.startedOn.delete(id);
     await this.persist();
     this.log.info({ alarm: id }, 'alarm deleted');
     this.emit('changed', { id });
@@ -309,7 +443,7 @@ export class AlarmScheduler extends EventEmitter {
   }
 
   /** Pauses a ringing alarm and fires it again after `minutes` (default: the configured snooze). */
-  async snooze(id: string, minutes?: number): Promise<AlarmView> {
+  async snooze(id: string, minutes?: number, how: { pausedOnSpeaker?: boolean } = {}): Promise<AlarmView> {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (!ring) throw new ConflictError(`alarm ${id} is not ringing`);
@@ -317,29 +451,60 @@ export class AlarmScheduler extends EventEmitter {
       throw new ValidationError('minutes must be an integer from 1 to 120', 'minutes');
     }
     const length = minutes ?? this.o.snoozeMinutes;
-    if (ring.state !== 'snoozed') await this.silence(id, ring, 'snooze');
+    if (ring.state !== 'snoozed') await this.silence(id, ring, 'snooze', how.pausedOnSpeaker === true);
     const now = this.clock.now();
-    stored.runtime.ring = {
-      ...(stored.runtime.ring ?? ring),
-      state: 'snoozed',
-      since: now,
-      snoozedUntil: now + length * 60_000,
-      snoozeCount: ring.snoozeCount + 1,
-    };
-    await this.changed(stored, 'alarm snoozed', { minutes: length });
+    const current = stored.runtime.ring ?? ring;
+    this.setRing(
+      stored,
+      'snooze',
+      {
+        state: 'snoozed',
+        since: now,
+        occurrence: current.occurrence,
+        snoozedUntil: now + length * 60_000,
+        snoozeCount: current.snoozeCount + 1,
+        ...(current.deviceId ? { deviceId: current.deviceId } : {}),
+        ...(current.deviceName ? { deviceName: current.deviceName } : {}),
+      },
+      how.pausedOnSpeaker ? 'paused on the speaker' : 'snoozed',
+    );
+    await this.changed(
+      stored,
+      how.pausedOnSpeaker ? 'alarm snoozed by a pause on the speaker' : 'alarm snoozed',
+      {
+        minutes: length,
+      },
+    );
     this.emit('snoozed', this.view(stored));
     return this.view(stored);
   }
 
   /** Ends a ringing or snoozed alarm for the day (pausing playback if it is sounding). */
-  async stop(id: string): Promise<AlarmView> {
+  async stop(id: string, how: { pausedOnSpeaker?: boolean } = {}): Promise<AlarmView> {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (!ring) throw new ConflictError(`alarm ${id} is not ringing or snoozed`);
-    if (ring.state !== 'snoozed') await this.silence(id, ring, 'stop');
-    stored.runtime.ring = undefined;
-    await this.changed(stored, 'alarm stopped');
+    if (ring.state !== 'snoozed') await this.silence(id, ring, 'stop', how.pausedOnSpeaker === true);
+    if (ring.test) this.recordTestEnd(stored, 'stopped');
+    this.setRing(stored, 'stop', undefined, how.pausedOnSpeaker ? 'paused on the speaker again' : 'stopped');
+    await this.changed(
+      stored,
+      how.pausedOnSpeaker ? 'alarm stopped by a second pause on the speaker' : 'alarm stopped',
+    );
     this.emit('stopped', this.view(stored));
+    return this.view(stored);
+  }
+
+  /**
+   * Rings an alarm now through the same path as a real ring (device, volume, fade, fallback) for
+   * up to `testRingMs` or until stopped. Leaves `last_result` alone; the outcome is `last_test`.
+   */
+  async test(id: string): Promise<AlarmView> {
+    const stored = this.mustGet(id);
+    if (stored.runtime.ring) throw new ConflictError(`alarm ${id} is ringing or snoozed; stop it first`);
+    const now = this.clock.now();
+    this.fire(stored, { occurrence: now, due: now, snoozeCount: 0, test: true, event: 'due' });
+    await this.changed(stored, 'alarm test ring started');
     return this.view(stored);
   }
 
@@ -396,6 +561,7 @@ export class AlarmScheduler extends EventEmitter {
       volume: body.volume ?? 50,
       fade_in_seconds: body.fade_in_seconds ?? 0,
       enabled: body.enabled ?? true,
+      pause_snoozes: body.pause_snoozes ?? true,
     };
   }
 
@@ -410,6 +576,10 @@ export class AlarmScheduler extends EventEmitter {
     return nextFireTime(stored.spec, stored.runtime.anchorAt);
   }
 
+  private graceMinutes(): number {
+    return Math.round(this.o.graceMs / 60_000);
+  }
+
   private view(stored: StoredAlarm): AlarmView {
     const next = this.nextFire(stored);
     const ring = stored.runtime.ring;
@@ -418,12 +588,51 @@ export class AlarmScheduler extends EventEmitter {
       days: [...stored.spec.days],
       next_fire_at: next === undefined ? null : formatInZone(next, stored.spec.timezone),
       last_result: stored.runtime.lastResult ?? null,
+      last_test: stored.runtime.lastTest ?? null,
       state: ring?.state ?? 'idle',
       snoozed_until:
         ring?.state === 'snoozed' && ring.snoozedUntil !== undefined
           ? formatInZone(ring.snoozedUntil, stored.spec.timezone)
           : null,
+      fallback_sound: ring?.fallback === true,
+      testing: ring?.test === true,
+      readiness: this.opts.readinessOf?.(stored.spec.id) ?? null,
     };
+  }
+
+  /**
+   * The one place a ring changes: checks (phase, event) against the transition table, refuses
+   * an illegal change, logs `from → to`, persists and emits `changed`.
+   */
+  private setRing(stored: StoredAlarm, event: RingEvent, next: Ring | undefined, why: string): boolean {
+    const from: RingPhase = stored.runtime.ring?.state ?? 'idle';
+    const to = transition(from, event);
+    const wanted: RingPhase = next?.state ?? 'idle';
+    if (to === null || to !== wanted) {
+      this.log.warn({ alarm: stored.spec.id, from, event, wanted }, 'refused an illegal ring change');
+      return false;
+    }
+    stored.runtime.ring = next;
+    this.log.debug({ alarm: stored.spec.id, from, to, event, why }, 'ring changed');
+    this.persistInBackground();
+    this.emit('changed', { id: stored.spec.id });
+    return true;
+  }
+
+  /** Records a ring's outcome: `last_result`, or `last_test` for a test ring. */
+  private record(
+    stored: StoredAlarm,
+    ring: Pick<Ring, 'occurrence' | 'test'>,
+    result: Omit<LastResult, 'at' | 'scheduled_for'>,
+  ): void {
+    const tz = stored.spec.timezone;
+    const full: LastResult = {
+      ...result,
+      at: formatInZone(this.clock.now(), tz),
+      scheduled_for: formatInZone(ring.occurrence, tz),
+    };
+    if (ring.test) stored.runtime.lastTest = full;
+    else stored.runtime.lastResult = full;
   }
 
   private async changed(stored: StoredAlarm, msg: string, extra: object = {}): Promise<void> {
@@ -480,23 +689,24 @@ export class AlarmScheduler extends EventEmitter {
         if (ring.snoozedUntil <= now) {
           if (now - ring.snoozedUntil <= this.o.graceMs) {
             this.log.info({ alarm: id, snoozeCount: ring.snoozeCount }, 'snooze over; ringing again');
-            this.fire(stored, ring.occurrence, ring.snoozeCount);
+            this.fire(stored, { ...ring, due: ring.snoozedUntil, event: 'due' });
           } else {
             this.log.warn({ alarm: id }, 'snooze ended while the server was down; not ringing again');
-            stored.runtime.ring = undefined;
+            this.setRing(stored, 'expired', undefined, 'snooze ended while down');
+            this.recordMissed(
+              stored,
+              ring.occurrence,
+              now,
+              `the snooze ended while the server was not running; back more than ${this.graceMinutes()} min later`,
+            );
           }
           dirty = true;
         } else {
           soonest(ring.snoozedUntil);
           this.warmBefore(`${id}:snooze`, ring.snoozedUntil, now, soonest);
         }
-      } else if (ring?.state === 'ringing') {
-        if (now - ring.since >= this.o.ringTimeoutMs && !this.active.has(id)) {
-          stored.runtime.ring = undefined;
-          dirty = true;
-        } else if (!this.active.has(id)) {
-          soonest(ring.since + this.o.ringTimeoutMs);
-        }
+      } else if (ring) {
+        soonest(this.checkRing(stored, ring, now));
       }
 
       const next = this.nextFire(stored);
@@ -505,9 +715,14 @@ export class AlarmScheduler extends EventEmitter {
         const occurrence = latestFireBetween(stored.spec, stored.runtime.anchorAt, now) ?? next;
         stored.runtime.anchorAt = occurrence;
         if (now - occurrence <= this.o.graceMs) {
-          this.fire(stored, occurrence, 0);
+          this.fire(stored, { occurrence, due: occurrence, snoozeCount: 0, event: 'due' });
         } else {
-          this.recordMissed(stored, occurrence, now);
+          this.recordMissed(
+            stored,
+            occurrence,
+            now,
+            `server was not running (or the clock jumped) at the alarm time; more than ${this.graceMinutes()} min late`,
+          );
         }
         if (stored.spec.days.length === 0) {
           stored.spec.enabled = false;
@@ -525,6 +740,60 @@ export class AlarmScheduler extends EventEmitter {
       this.emit('changed', {});
     }
     return wakeAt;
+  }
+
+  /** Time-driven changes of a starting or ringing alarm: fallback sound, test end, ring timeout. */
+  private checkRing(stored: StoredAlarm, ring: Ring, now: number): number | undefined {
+    const id = stored.spec.id;
+    const due = ring.due ?? ring.occurrence;
+    if (ring.test) {
+      const end = due + this.o.testRingMs;
+      if (now < end) return this.fallbackCheck(stored, ring, now) ?? end;
+      if (!this.endingTests.has(id)) {
+        this.endingTests.add(id);
+        this.endTest(stored)
+          .catch((err) =>
+            this.log.error({ alarm: id, err: describeError(err) }, 'could not end the test ring'),
+          )
+          .finally(() => this.endingTests.delete(id));
+      }
+      return undefined;
+    }
+    if (ring.state === 'starting') return this.fallbackCheck(stored, ring, now);
+    if (this.live.has(id)) return undefined;
+    if (now - ring.since >= this.o.ringTimeoutMs) {
+      if (ring.fallback) this.opts.fallback?.stop(id);
+      this.setRing(stored, 'ring_timeout', undefined, 'nobody answered');
+      return undefined;
+    }
+    return ring.since + this.o.ringTimeoutMs;
+  }
+
+  /** Starts the fallback sound when the music has not started `fallbackAfterMs` after the ring was due. */
+  private fallbackCheck(stored: StoredAlarm, ring: Ring, now: number): number | undefined {
+    if (!this.opts.fallback || ring.fallback || ring.state !== 'starting') return undefined;
+    const at = (ring.due ?? ring.occurrence) + this.o.fallbackAfterMs;
+    if (now < at) return at;
+    const lastError = this.live.get(stored.spec.id)?.lastError;
+    const reason = `Spotify had not started playing ${Math.round(this.o.fallbackAfterMs / 1000)} s after the alarm time${lastError ? `: ${lastError}` : ''}`;
+    this.startFallback(stored, ring, reason);
+    return undefined;
+  }
+
+  private startFallback(stored: StoredAlarm, ring: Ring, reason: string): void {
+    const id = stored.spec.id;
+    this.log.warn({ alarm: id, reason }, 'ringing the fallback sound');
+    this.opts.fallback?.start(id, reason);
+    if (ring.state === 'starting') {
+      this.setRing(
+        stored,
+        'fallback',
+        { ...ring, state: 'ringing', since: this.clock.now(), fallback: true },
+        reason,
+      );
+    }
+    this.record(stored, ring, { status: 'fallback_sound', reason });
+    this.persistInBackground();
   }
 
   /** Warms the token once per upcoming ring when it is `warmLeadMs` away; else schedules a wake-up for it. */
@@ -549,15 +818,19 @@ export class AlarmScheduler extends EventEmitter {
     );
   }
 
-  private recordMissed(stored: StoredAlarm, occurrence: number, now: number): void {
+  private recordMissed(stored: StoredAlarm, occurrence: number, now: number, reason: string): void {
     const tz = stored.spec.timezone;
     stored.runtime.lastResult = {
       status: 'missed',
       at: formatInZone(now, tz),
       scheduled_for: formatInZone(occurrence, tz),
-      reason: `server was not running (or the clock jumped) at the alarm time; more than ${Math.round(this.o.graceMs / 60_000)} min late`,
+      reason,
     };
-    this.log.warn({ alarm: stored.spec.id, scheduledFor: formatInZone(occurrence, tz) }, 'alarm missed');
+    this.log.warn(
+      { alarm: stored.spec.id, scheduledFor: formatInZone(occurrence, tz), reason },
+      'alarm missed',
+    );
+    this.persistInBackground();
     this.emit('missed', this.view(stored));
   }
 
@@ -569,140 +842,370 @@ export class AlarmScheduler extends EventEmitter {
   private endSuperseded(
     stored: StoredAlarm,
     signal: AbortSignal,
-    occurrence: number,
+    ring: Ring,
     device: string | undefined,
   ): void {
     if (signal.reason !== SUPERSEDED || stored.runtime.ring?.state !== 'starting') return;
-    const tz = stored.spec.timezone;
-    stored.runtime.ring = undefined;
-    stored.runtime.lastResult = {
-      status: device ? 'fired' : 'failed',
-      at: formatInZone(this.clock.now(), tz),
-      scheduled_for: formatInZone(occurrence, tz),
+    if (ring.fallback) this.opts.fallback?.stop(stored.spec.id);
+    this.setRing(stored, 'superseded', undefined, SUPERSEDED);
+    this.record(stored, ring, {
+      status: 'superseded',
       reason: 'another alarm fired at the same time and took over playback',
       ...(device ? { device } : {}),
-    };
+    });
     this.log.warn({ alarm: stored.spec.id }, 'alarm gave way to another alarm firing at the same time');
     this.persistInBackground();
-    this.emit('changed', { id: stored.spec.id });
   }
 
-  /** Starts an alarm (or a snooze's re-ring) in the background. */
-  private fire(stored: StoredAlarm, occurrence: number, snoozeCount: number): void {
+  /** Registers a background task of an alarm (its firing, resumed fade or pause watch). */
+  private track(
+    id: string,
+    ctl: AbortController,
+    run: (live: Live) => Promise<void>,
+    set: Set<Promise<void>> = this.tasks,
+  ): Live {
+    const live: Live = { ctl, task: Promise.resolve() };
+    this.live.set(id, live);
+    const task = run(live)
+      .catch((err) => this.log.error({ alarm: id, err: describeError(err) }, 'alarm task failed'))
+      .finally(() => {
+        if (this.live.get(id) === live) this.live.delete(id);
+        set.delete(task);
+      });
+    live.task = task;
+    set.add(task);
+    return live;
+  }
+
+  /** Hands a ringing alarm over from its firing task to a pause watch (same abort controller). */
+  private startWatch(stored: StoredAlarm, ring: Ring, spec: AlarmSpec, ctl: AbortController): void {
+    if (!spec.pause_snoozes || ring.test || ctl.signal.aborted || this.closed) return;
+    const id = spec.id;
+    const startedOn = ring.deviceId;
+    // Queued so the firing task has ended and released its live entry first.
+    queueMicrotask(() => {
+      if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
+      const live = this.track(id, ctl, () => this.watchForPause(stored, ring, spec, ctl), this.watches);
+      if (startedOn) live.startedOn = startedOn;
+    });
+  }
+
+  /** Starts an alarm (or a snooze's re-ring, or a test ring) in the background. */
+  private fire(stored: StoredAlarm, at: RingStart): void {
     const id = stored.spec.id;
     // One speaker, one alarm: a new ring ends any other alarm's start or fade.
-    for (const [otherId, ctl] of this.active) {
-      if (otherId !== id) ctl.abort(SUPERSEDED);
+    for (const [otherId, live] of this.live) {
+      if (otherId !== id) live.ctl.abort(SUPERSEDED);
     }
-    this.active.get(id)?.abort();
-    const ctl = new AbortController();
-    this.active.set(id, ctl);
+    this.live.get(id)?.ctl.abort();
+    const ring: Ring = {
+      state: 'starting',
+      since: this.clock.now(),
+      occurrence: at.occurrence,
+      due: at.due,
+      snoozeCount: at.snoozeCount,
+      ...(at.test ? { test: true } : {}),
+    };
+    if (!this.setRing(stored, at.event, ring, at.test ? 'test ring' : 'due')) return;
     const spec = { ...stored.spec };
-    const tz = spec.timezone;
-    stored.runtime.ring = { state: 'starting', since: this.clock.now(), occurrence, snoozeCount };
-    this.startedOn.delete(id);
-    const context = { alarm: id, label: spec.label };
-    this.log.info({ ...context, scheduledFor: formatInZone(occurrence, tz), snoozeCount }, 'alarm firing');
+    const context = { alarm: id, label: spec.label, ...(at.test ? { test: true } : {}) };
+    this.log.info(
+      { ...context, scheduledFor: formatInZone(at.occurrence, spec.timezone), snoozeCount: at.snoozeCount },
+      'alarm firing',
+    );
+    const ctl = new AbortController();
+    this.track(id, ctl, (live) => this.ring(stored, spec, ring, ctl, live, context));
+  }
 
-    const task = (async () => {
-      const fade = spec.fade_in_seconds > 0 && spec.volume > 0;
-      const startVolume = fade ? 0 : spec.volume;
-      let device: Awaited<ReturnType<typeof startPlayback>>;
-      try {
-        device = await startPlayback(
-          this.opts.player,
-          { contextUri: spec.context_uri, device: spec.device, shuffle: spec.shuffle, startVolume },
-          {
-            clock: this.clock,
-            logger: this.log,
-            retryForMs: this.o.retryForMs,
-            retryBaseMs: this.o.retryBaseMs,
-            signal: ctl.signal,
-            context,
-          },
+  /** One ring: start the music (or give up), then fade in and watch for a pause on the speaker. */
+  private async ring(
+    stored: StoredAlarm,
+    spec: AlarmSpec,
+    ring: Ring,
+    ctl: AbortController,
+    live: Live,
+    context: object,
+  ): Promise<void> {
+    const id = spec.id;
+    if (this.opts.sleepTimer) {
+      await this.opts.sleepTimer
+        .yieldToAlarm(spec.label)
+        .catch((err) =>
+          this.log.warn({ ...context, err: describeError(err) }, 'could not end the sleep timer'),
         );
-      } catch (err) {
-        if (ctl.signal.aborted) {
-          this.endSuperseded(stored, ctl.signal, occurrence, undefined);
-          return;
-        }
-        stored.runtime.ring = undefined;
-        stored.runtime.lastResult = {
-          status: 'failed',
-          at: formatInZone(this.clock.now(), tz),
-          scheduled_for: formatInZone(occurrence, tz),
-          reason: describeError(err),
-        };
-        this.log.error({ ...context, reason: describeError(err) }, 'alarm failed');
-        this.persistInBackground();
-        this.emit('failed', this.view(stored));
-        this.emit('changed', { id });
-        return;
-      }
-      this.startedOn.set(id, device.id);
-      if (ctl.signal.aborted) {
-        this.endSuperseded(stored, ctl.signal, occurrence, device.name);
-        return;
-      }
-      stored.runtime.ring = {
-        state: 'ringing',
-        since: this.clock.now(),
-        occurrence,
-        snoozeCount,
-        deviceId: device.id,
-      };
-      stored.runtime.lastResult = {
-        status: 'fired',
-        at: formatInZone(this.clock.now(), tz),
-        scheduled_for: formatInZone(occurrence, tz),
-        device: device.name,
-      };
-      // Not awaited: the fade must not wait on the SD card; writes are serialised anyway.
-      this.persistInBackground();
-      this.emit('fired', this.view(stored));
-      this.emit('ringing', this.view(stored));
-      this.emit('changed', { id });
-      this.kick();
-      if (fade) {
-        const outcome = await rampVolume(this.opts.player, {
+    }
+    const fade = spec.fade_in_seconds > 0 && spec.volume > 0;
+    const due = ring.due ?? ring.occurrence;
+    const retryFor = ring.test ? Math.min(this.o.retryForMs, this.o.testRingMs) : this.o.retryForMs;
+    let result: Awaited<ReturnType<typeof wakeUp>>;
+    try {
+      result = await wakeUp(
+        {
+          contextUri: spec.context_uri,
+          device: spec.device,
+          shuffle: spec.shuffle,
+          startVolume: fade ? 0 : spec.volume,
+          due,
+          deadline: due + retryFor,
+        },
+        {
+          player: this.opts.player,
           clock: this.clock,
           logger: this.log,
-          deviceId: device.id,
-          from: startVolume,
-          to: spec.volume,
-          durationMs: spec.fade_in_seconds * 1000,
-          stepMs: this.o.fadeStepMs,
+          memory: this.devices,
+          retryBaseMs: this.o.retryBaseMs,
+          deviceFallbackMs: Math.min(this.o.deviceFallbackMs, retryFor / 2),
           signal: ctl.signal,
           context,
-        });
-        this.log.info({ ...context, outcome }, 'fade-in finished');
+          onStep: (step) => {
+            const current = stored.runtime.ring;
+            if (current && !ctl.signal.aborted && current.state !== 'snoozed') {
+              current.step = step;
+              this.persistInBackground();
+            }
+          },
+          onAttemptFailed: (reason) => {
+            live.lastError = reason;
+          },
+        },
+      );
+    } catch (err) {
+      if (ctl.signal.aborted) {
+        this.endSuperseded(stored, ctl.signal, stored.runtime.ring ?? ring, undefined);
+        return;
       }
-    })().finally(() => {
-      if (this.active.get(id) === ctl) this.active.delete(id);
-      if (this.running.get(id) === task) this.running.delete(id);
-      this.tasks.delete(task);
+      this.gaveUp(stored, err, context);
+      return;
+    }
+    live.startedOn = result.deviceId;
+    const current = stored.runtime.ring ?? ring;
+    if (ctl.signal.aborted) {
+      this.endSuperseded(stored, ctl.signal, current, result.deviceName);
+      return;
+    }
+    if (current.fallback) this.opts.fallback?.stop(id);
+    const now = this.clock.now();
+    const plan: FadePlan | undefined =
+      fade && result.volumeControllable
+        ? { from: 0, to: spec.volume, startedAt: now, durationMs: spec.fade_in_seconds * 1000 }
+        : undefined;
+    const next: Ring = {
+      state: 'ringing',
+      since: now,
+      occurrence: current.occurrence,
+      due,
+      snoozeCount: current.snoozeCount,
+      deviceId: result.deviceId,
+      deviceName: result.deviceName,
+      ...(plan ? { fade: plan } : {}),
+      ...(current.test ? { test: true } : {}),
+    };
+    this.setRing(stored, 'played', next, 'music started');
+    const notes: string[] = [];
+    if (result.why) notes.push(`played on ${result.deviceName} because ${result.why}`);
+    if (!result.volumeControllable) notes.push("volume not controllable: played at the device's own volume");
+    if (current.fallback)
+      notes.push(
+        `music started ${Math.round((now - due) / 1000)} s after the alarm time, after the fallback sound`,
+      );
+    this.record(stored, current, {
+      status: 'fired',
+      device: result.deviceName,
+      volume_controllable: result.volumeControllable,
+      ...(result.volumeControllable ? { volume: fade ? 0 : spec.volume } : {}),
+      ...(notes.length > 0 ? { reason: notes.join('; ') } : {}),
     });
-    this.tasks.add(task);
-    this.running.set(id, task);
+    this.persistInBackground();
+    if (!current.test) this.emit('fired', this.view(stored));
+    this.emit('ringing', this.view(stored));
+    this.kick();
+    if (plan) {
+      const outcome = await this.fadeIn(stored, next, plan, ctl, context, result.priorVolume);
+      if (outcome === 'person_paused') {
+        this.pausedOnSpeaker(next, spec);
+        return;
+      }
+      if (outcome === 'aborted') return;
+    }
+    this.startWatch(stored, next, spec, ctl);
+  }
+
+  /** Spotify could not be made to play: ring the fallback sound if there is one, else record the failure. */
+  private gaveUp(stored: StoredAlarm, err: unknown, context: object): void {
+    const ring = stored.runtime.ring;
+    if (!ring) return;
+    const reason = err instanceof WakeUpFailedError ? err.message : describeError(err);
+    if (this.opts.fallback) {
+      const why = `Spotify could not play: ${reason}`;
+      if (!ring.fallback) this.startFallback(stored, ring, why);
+      else this.record(stored, ring, { status: 'fallback_sound', reason: why });
+      this.persistInBackground();
+      return;
+    }
+    this.setRing(stored, 'gave_up', undefined, reason);
+    this.record(stored, ring, { status: 'failed', reason });
+    this.log.error({ ...context, reason }, 'alarm failed');
+    this.persistInBackground();
+    if (!ring.test) this.emit('failed', this.view(stored));
+  }
+
+  /** Runs the fade and notes its outcome in the ring and `last_result`. */
+  private async fadeIn(
+    stored: StoredAlarm,
+    ring: Ring,
+    plan: FadePlan,
+    ctl: AbortController,
+    context: object,
+    priorVolume?: number,
+  ): Promise<Awaited<ReturnType<typeof runFade>>> {
+    const result = () => (ring.test ? stored.runtime.lastTest : stored.runtime.lastResult);
+    const outcome = await runFade({
+      player: this.opts.player,
+      clock: this.clock,
+      logger: this.log,
+      deviceId: ring.deviceId ?? '',
+      plan,
+      stepMs: this.o.fadeStepMs,
+      signal: ctl.signal,
+      context,
+      ...(priorVolume !== undefined ? { priorVolume } : {}),
+      onStep: (volume) => {
+        const r = result();
+        if (r) r.volume = volume;
+      },
+    });
+    this.log.info({ ...context, outcome }, 'fade-in finished');
+    if (outcome === 'aborted') return outcome;
+    const r = result();
+    if (r && outcome === 'not_controllable') {
+      r.volume_controllable = false;
+      r.reason = [r.reason, "volume not controllable: played at the device's own volume"]
+        .filter(Boolean)
+        .join('; ');
+    }
+    if (r && outcome === 'person_changed') {
+      r.reason = [r.reason, 'the fade stopped when the volume was changed by hand']
+        .filter(Boolean)
+        .join('; ');
+    }
+    // The fade is over: a restart must not resume it (mutated in place: the ring stays the same record).
+    if (stored.runtime.ring === ring) delete ring.fade;
+    this.persistInBackground();
+    this.emit('changed', { id: stored.spec.id });
+    return outcome;
+  }
+
+  /** After a restart mid-fade: jump to the volume the fade should have reached, then carry on. */
+  private resumeFade(stored: StoredAlarm, ring: Ring, plan: FadePlan): void {
+    const id = stored.spec.id;
+    const deviceId = ring.deviceId;
+    if (!deviceId) return;
+    const spec = { ...stored.spec };
+    const context = { alarm: id, label: spec.label };
+    this.track(id, new AbortController(), async (live) => {
+      const ctl = live.ctl;
+      const volume = volumeAt(plan, this.clock.now());
+      this.log.warn({ ...context, volume }, 'alarm was fading in when the server stopped; resuming the fade');
+      try {
+        await this.opts.player.setVolume(volume, deviceId);
+        if (stored.runtime.lastResult) stored.runtime.lastResult.volume = volume;
+      } catch (err) {
+        const { action } = actionFor('fade', err);
+        this.log.warn({ ...context, err: describeError(err) }, 'could not resume the fade volume');
+        if (action === 'end') return;
+      }
+      const outcome = await this.fadeIn(stored, ring, plan, ctl, context);
+      if (outcome === 'person_paused') this.pausedOnSpeaker(ring, spec);
+      else if (outcome !== 'aborted') this.startWatch(stored, ring, spec, ctl);
+    });
+  }
+
+  /**
+   * While a ring is young, pausing it on the speaker or in the Spotify app snoozes it (the
+   * original SpotiPi's habit); polls the playback every `pauseCheckMs`.
+   */
+  private async watchForPause(
+    stored: StoredAlarm,
+    ring: Ring,
+    spec: AlarmSpec,
+    ctl: AbortController,
+  ): Promise<void> {
+    if (!spec.pause_snoozes || ring.test) return;
+    const until = ring.since + this.o.pauseSnoozeWindowMs;
+    while (this.clock.now() < until) {
+      try {
+        await this.clock.sleep(Math.min(this.o.pauseCheckMs, until - this.clock.now()), ctl.signal);
+      } catch {
+        return;
+      }
+      if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
+      let state: Awaited<ReturnType<AlarmPlayer['getPlaybackState']>>;
+      try {
+        state = await this.opts.player.getPlaybackState();
+      } catch {
+        continue;
+      }
+      if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
+      if (!state || state.device?.id !== ring.deviceId) return; // moved elsewhere: the person took over
+      if (!state.is_playing) {
+        this.pausedOnSpeaker(ring, spec);
+        return;
+      }
+    }
+  }
+
+  /** A pause on the speaker: the first snoozes, one after a snooze stops the alarm for the day. */
+  private pausedOnSpeaker(ring: Ring, spec: AlarmSpec): void {
+    if (!spec.pause_snoozes || ring.test) return;
+    const id = spec.id;
+    // Not awaited: snooze/stop wait for this alarm's task, which is the caller.
+    queueMicrotask(() => {
+      const act =
+        ring.snoozeCount === 0
+          ? this.snooze(id, undefined, { pausedOnSpeaker: true })
+          : this.stop(id, { pausedOnSpeaker: true });
+      act.catch((err) => this.log.warn({ alarm: id, err: describeError(err) }, 'could not act on the pause'));
+    });
+  }
+
+  /** Ends a test ring after `testRingMs`: pauses what it started and records `last_test`. */
+  private async endTest(stored: StoredAlarm): Promise<void> {
+    const ring = stored.runtime.ring;
+    if (!ring?.test) return;
+    await this.silence(stored.spec.id, ring, 'test over');
+    if (stored.runtime.ring !== ring && stored.runtime.ring?.test !== true) return;
+    this.recordTestEnd(stored, 'ended');
+    this.setRing(stored, 'stop', undefined, 'test ring over');
+    this.emit('stopped', this.view(stored));
+  }
+
+  private recordTestEnd(stored: StoredAlarm, how: 'ended' | 'stopped'): void {
+    const ring = stored.runtime.ring;
+    if (!ring?.test) return;
+    if (!ring.deviceId && !ring.fallback) {
+      this.record(stored, ring, {
+        status: 'failed',
+        reason: `the test ${how} before Spotify played${this.live.get(stored.spec.id)?.lastError ? `: ${this.live.get(stored.spec.id)?.lastError}` : ''}`,
+      });
+    }
   }
 
   /**
    * Ends an alarm's firing or fade, waits for the Spotify call it may have in flight (a `play`
-   * answered after our pause would start the music again), then pauses.
+   * answered after our pause would start the music again), stops the fallback sound, then pauses.
    */
-  private async silence(id: string, ring: Ring, why: string): Promise<void> {
-    this.active.get(id)?.abort();
-    await this.running.get(id)?.catch(() => {});
-    const deviceId = ring.deviceId ?? this.startedOn.get(id);
+  private async silence(id: string, ring: Ring, why: string, alreadyPaused = false): Promise<void> {
+    const live = this.live.get(id);
+    live?.ctl.abort();
+    await live?.task.catch(() => {});
+    if (ring.fallback || this.alarms.get(id)?.runtime.ring?.fallback) this.opts.fallback?.stop(id);
+    const deviceId = ring.deviceId ?? this.alarms.get(id)?.runtime.ring?.deviceId ?? live?.startedOn;
     if (deviceId === undefined) {
       // Still trying to start: nothing of ours plays, so leave whatever else plays alone.
       this.log.info({ alarm: id, why }, 'alarm had not started playing; nothing to pause');
       return;
     }
-    await this.pauseQuietly(deviceId, id, why);
-  }
-
-  private async pauseQuietly(deviceId: string, id: string, why: string): Promise<void> {
+    if (alreadyPaused) return;
     try {
       await this.opts.player.pause(deviceId);
     } catch (err) {
