@@ -48,6 +48,8 @@ async function startScheduler(extra: Partial<AlarmSchedulerOptions> = {}): Promi
     logger,
     retryBaseMs: 1_000,
     retryForMs: 20_000,
+    // These tests count the fake's calls; device learning is covered in test/alarm.
+    learnDevices: false,
     ...extra,
   });
   open.push(s);

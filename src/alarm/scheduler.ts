@@ -202,6 +202,11 @@ export interface AlarmSchedulerOptions {
   pauseCheckMs?: number;
   /** How long a test ring lasts unless stopped; default 60 s. */
   testRingMs?: number;
+  /**
+   * List Spotify's devices when an alarm with a device is saved and when the token is warmed
+   * before a ring, so the device memory knows a speaker before it goes idle; default true.
+   */
+  learnDevices?: boolean;
   /** Id generator (tests). */
   newId?: () => string;
 }
@@ -388,6 +393,7 @@ export class AlarmScheduler extends EventEmitter {
     const stored: StoredAlarm = { spec, runtime: { anchorAt: this.clock.now() } };
     this.alarms.set(id, stored);
     await this.changed(stored, 'alarm created');
+    if (spec.device) this.learnDevices();
     return this.view(stored);
   }
 
@@ -399,6 +405,7 @@ export class AlarmScheduler extends EventEmitter {
     stored.runtime.anchorAt = this.clock.now();
     this.dropSnoozeIfDisabled(stored, body.enabled);
     await this.changed(stored, 'alarm replaced');
+    if (stored.spec.device) this.learnDevices();
     return this.view(stored);
   }
 
@@ -415,6 +422,7 @@ export class AlarmScheduler extends EventEmitter {
     stored.runtime.anchorAt = this.clock.now();
     this.dropSnoozeIfDisabled(stored, patch.enabled);
     await this.changed(stored, 'alarm updated');
+    if (patch.device) this.learnDevices();
     return this.view(stored);
   }
 
@@ -812,9 +820,21 @@ export class AlarmScheduler extends EventEmitter {
     if (!this.opts.warmToken) return;
     this.log.debug({ alarm: id }, 'warming the access token before the alarm');
     this.opts.warmToken().then(
-      () => this.log.info({ alarm: id }, 'access token ready for the alarm'),
+      () => {
+        this.log.info({ alarm: id }, 'access token ready for the alarm');
+        this.learnDevices();
+      },
       (err) =>
         this.log.warn({ alarm: id, err: describeError(err) }, 'could not warm the token before the alarm'),
+    );
+  }
+
+  /** Lists Spotify's devices in the background and remembers them (idle speakers drop out later). */
+  private learnDevices(): void {
+    if (this.opts.learnDevices === false || this.closed) return;
+    this.opts.player.getDevices().then(
+      (list) => this.devices.remember(list),
+      (err) => this.log.debug({ err: describeError(err) }, 'could not list devices to remember them'),
     );
   }
 
