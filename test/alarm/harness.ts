@@ -12,16 +12,20 @@ import type { AlarmPlayer } from '../../src/alarm/player.js';
 import { AlarmScheduler, type AlarmSchedulerOptions } from '../../src/alarm/scheduler.js';
 import { SleepTimer } from '../../src/alarm/sleep-timer.js';
 import { RecordingLogger, tempStateDir } from '../../src/alarm/test-helpers.js';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../../src/emulator/demo-credentials.js';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_REFRESH_TOKEN,
+} from '../../src/emulator/demo-credentials.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
 import { alarmRoutes } from '../../src/server/routes/alarms.js';
 import { sleepRoutes } from '../../src/server/routes/sleep.js';
 import { AccountsClient } from '../../src/spotify/accounts-client.js';
 import { SpotifyWebApi } from '../../src/spotify/web-api-client.js';
-import type { Clock } from '../../src/token/types.js';
 import { ManualClock } from '../../src/token/manual-clock.js';
 import { TokenCache } from '../../src/token/token-cache.js';
+import type { Clock } from '../../src/token/types.js';
 
 /** Delegates to the real client, recording volumes set and counting calls in flight. */
 export class TrackedPlayer implements AlarmPlayer {
@@ -91,7 +95,11 @@ export interface Stack {
   /** Advances virtual time in steps, letting the HTTP calls of each step finish. */
   run(ms: number, step?: number): Promise<void>;
   /** `app.inject` shorthand returning status and JSON body. */
-  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown): Promise<{ status: number; body: any }>;
+  call(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+  ): Promise<{ status: number; body: any }>;
   /** An emulator device's id by name. */
   deviceId(name: string): string;
   /** The first playlist's URI. */
@@ -105,7 +113,11 @@ export async function startStack(options: Partial<AlarmSchedulerOptions> = {}): 
   const emu = await startEmulator({ clock });
   const { dir, cleanup } = await tempStateDir();
   const logger = new RecordingLogger();
-  const accounts = new AccountsClient({ baseUrl: emu.url, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET });
+  const accounts = new AccountsClient({
+    baseUrl: emu.url,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: DEMO_CLIENT_SECRET,
+  });
   const cache = new TokenCache({ refresh: accounts.refreshFn(), seedRefreshToken: DEMO_REFRESH_TOKEN });
   // Real time for HTTP back-offs (short, so outages cost the test little wall time).
   const api = new SpotifyWebApi({ baseUrl: emu.url, tokens: cache, backoffBaseMs: 1 });
@@ -159,7 +171,11 @@ export async function startStack(options: Partial<AlarmSchedulerOptions> = {}): 
       }
     },
     async call(method, url, payload) {
-      const res = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+      const res = await app.inject({
+        method,
+        url,
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
       return { status: res.statusCode, body: res.body ? res.json() : undefined };
     },
     deviceId(name) {
@@ -169,7 +185,10 @@ export async function startStack(options: Partial<AlarmSchedulerOptions> = {}): 
     },
     async playlist() {
       const own = emu.issueAccessToken().accessToken;
-      const phone = new SpotifyWebApi({ baseUrl: emu.url, tokens: { getAccessToken: async () => own, invalidate() {} } });
+      const phone = new SpotifyWebApi({
+        baseUrl: emu.url,
+        tokens: { getAccessToken: async () => own, invalidate() {} },
+      });
       return (await phone.getAllMyPlaylists())[0]!.uri;
     },
     async close() {

@@ -48,7 +48,14 @@ describe('1. a volume-locked device', () => {
     const uri = await stack.playlist();
     // A speaker that refuses volume although nothing in the list says so (seen with some TVs).
     const kitchen = stack.deviceId('Kitchen Speaker');
-    stack.emu.injectFault({ target: 'api', kind: 'status', status: 403, method: 'PUT', pathPrefix: '/v1/me/player/volume', count: 100 });
+    stack.emu.injectFault({
+      target: 'api',
+      kind: 'status',
+      status: 403,
+      method: 'PUT',
+      pathPrefix: '/v1/me/player/volume',
+      count: 100,
+    });
     const id = await alarm({ context_uri: uri, device: 'Kitchen Speaker', volume: 40, fade_in_seconds: 30 });
     await stack.run(MIN + 40_000);
     await stack.scheduler.idle();
@@ -224,7 +231,10 @@ describe('6. a restart during a snooze re-ring', () => {
     await stack.call('POST', `/api/alarms/${id}/snooze`, { minutes: 5 });
     await stack.restart({}, 30 * MIN);
     await stack.run(5_000);
-    expect((await view(id)).last_result).toMatchObject({ status: 'missed', reason: expect.stringContaining('snooze') });
+    expect((await view(id)).last_result).toMatchObject({
+      status: 'missed',
+      reason: expect.stringContaining('snooze'),
+    });
   });
 });
 
@@ -233,7 +243,13 @@ describe('9. a sleep timer ending during an alarm', () => {
     stack = await startStack();
     const uri = await stack.playlist();
     const bedroom = stack.deviceId('Bedroom Pi');
-    const sleep = await stack.call('POST', '/api/sleep', { minutes: 2, context_uri: uri, device: 'Bedroom Pi', volume: 20, fade_out_seconds: 30 });
+    const sleep = await stack.call('POST', '/api/sleep', {
+      minutes: 2,
+      context_uri: uri,
+      device: 'Bedroom Pi',
+      volume: 20,
+      fade_out_seconds: 30,
+    });
     expect(sleep.status).toBeLessThan(300);
     const id = await alarm({ context_uri: uri, device: 'Bedroom Pi', volume: 50 });
     // The sleep timer would start fading at 07:02 and pause at 07:02:30.
@@ -243,7 +259,10 @@ describe('9. a sleep timer ending during an alarm', () => {
     expect(stack.emu.deviceVolume(bedroom)).toBe(50);
     expect((await view(id)).state).toBe('ringing');
     const status = (await stack.call('GET', '/api/sleep')).body;
-    expect(status).toMatchObject({ active: false, last: { result: 'cancelled', reason: expect.stringContaining('alarm') } });
+    expect(status).toMatchObject({
+      active: false,
+      last: { result: 'cancelled', reason: expect.stringContaining('alarm') },
+    });
   });
 });
 
@@ -285,7 +304,13 @@ describe('test ring (POST /api/alarms/:id/test)', () => {
     stack = await startStack();
     const uri = await stack.playlist();
     const kitchen = stack.deviceId('Kitchen Speaker');
-    const id = await alarm({ time: '09:00', context_uri: uri, device: 'Kitchen Speaker', volume: 40, fade_in_seconds: 9 });
+    const id = await alarm({
+      time: '09:00',
+      context_uri: uri,
+      device: 'Kitchen Speaker',
+      volume: 40,
+      fade_in_seconds: 9,
+    });
     const res = await stack.call('POST', `/api/alarms/${id}/test`);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ id, testing: true });
@@ -319,7 +344,9 @@ describe('test ring (POST /api/alarms/:id/test)', () => {
 describe('fallback sound', () => {
   it('rings when Spotify has not played 120 s after the alarm time, and stops when the music starts', async () => {
     let fallback!: RecordingFallback;
-    stack = await startStack({ fallback: { start: (a, r) => fallback.start(a, r), stop: (a) => fallback.stop(a) } });
+    stack = await startStack({
+      fallback: { start: (a, r) => fallback.start(a, r), stop: (a) => fallback.stop(a) },
+    });
     fallback = new RecordingFallback(stack.clock);
     const uri = await stack.playlist();
     const id = await alarm({ context_uri: uri, volume: 30 });
@@ -328,7 +355,9 @@ describe('fallback sound', () => {
     await stack.run(119_000, 2_000);
     expect(fallback.calls).toEqual([]);
     await stack.run(4_000);
-    expect(fallback.calls).toMatchObject([{ what: 'start', alarmId: id, reason: expect.stringContaining('503') }]);
+    expect(fallback.calls).toMatchObject([
+      { what: 'start', alarmId: id, reason: expect.stringContaining('503') },
+    ]);
     let v = await view(id);
     expect(v).toMatchObject({ fallback_sound: true, last_result: { status: 'fallback_sound' } });
     stack.emu.endOutage();
@@ -343,7 +372,9 @@ describe('fallback sound', () => {
 
   it('keeps ringing when Spotify is down for good, until stopped', async () => {
     let fallback!: RecordingFallback;
-    stack = await startStack({ fallback: { start: (a, r) => fallback.start(a, r), stop: (a) => fallback.stop(a) } });
+    stack = await startStack({
+      fallback: { start: (a, r) => fallback.start(a, r), stop: (a) => fallback.stop(a) },
+    });
     fallback = new RecordingFallback(stack.clock);
     const uri = await stack.playlist();
     const id = await alarm({ context_uri: uri, volume: 30 });
@@ -352,7 +383,11 @@ describe('fallback sound', () => {
     await stack.run(12 * MIN, 10_000);
     await stack.scheduler.idle();
     const v = await view(id);
-    expect(v).toMatchObject({ state: 'ringing', fallback_sound: true, last_result: { status: 'fallback_sound' } });
+    expect(v).toMatchObject({
+      state: 'ringing',
+      fallback_sound: true,
+      last_result: { status: 'fallback_sound' },
+    });
     expect(v.last_result.reason).toMatch(/Spotify could not play/);
     await stack.call('POST', `/api/alarms/${id}/stop`);
     expect(fallback.ringing.size).toBe(0);
@@ -364,11 +399,20 @@ describe('readiness in the view', () => {
   it('is null without a preflight and carries the preflight verdict when one is supplied', async () => {
     stack = await startStack({
       readinessOf: (alarmId) =>
-        alarmId === 'none' ? null : { status: 'warning', reasons: ['Spotify needs a new login'], checked_at: '2026-01-05T06:00:00.000Z' },
+        alarmId === 'none'
+          ? null
+          : {
+              status: 'warning',
+              reasons: ['Spotify needs a new login'],
+              checked_at: '2026-01-05T06:00:00.000Z',
+            },
     });
     const uri = await stack.playlist();
     const id = await alarm({ context_uri: uri });
-    expect((await view(id)).readiness).toMatchObject({ status: 'warning', reasons: ['Spotify needs a new login'] });
+    expect((await view(id)).readiness).toMatchObject({
+      status: 'warning',
+      reasons: ['Spotify needs a new login'],
+    });
     await stack.restart({ readinessOf: undefined });
     expect((await view(id)).readiness).toBeNull();
   });
