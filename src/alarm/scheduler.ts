@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
+import { fileSchema, type Ring, type RingState, runtimeSchema, type StoredAlarm } from './alarm-record.js';
 import { DeviceMemory } from './device-memory.js';
-import { actionFor, type WakeStep } from './error-kinds.js';
 import { ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
-import { type FadePlan, runFade, volumeAt } from './fade.js';
 import type { FallbackSound } from './fallback-port.js';
 import {
   type AlarmSpec,
@@ -22,98 +21,11 @@ import {
 import type { AlarmPlayer } from './player.js';
 import type { Readiness } from './readiness.js';
 import { type RingEvent, type RingPhase, transition } from './ring-machine.js';
+import { Ringer } from './ringer.js';
 import { formatInZone, latestFireBetween, nextFireTime } from './schedule.js';
 import { JsonStateFile } from './state-file.js';
-import { WakeUpFailedError, wakeUp } from './wake-up.js';
 
-/** Where a ringing alarm is in its life. */
-export type RingState = 'starting' | 'ringing' | 'snoozed';
-
-/** One alarm's current ring, persisted: the one source of truth for what it is doing. */
-interface Ring {
-  state: RingState;
-  /** Wall ms the current phase began. */
-  since: number;
-  /** Wall ms of the scheduled occurrence this ring belongs to. */
-  occurrence: number;
-  /** Wall ms this ring was due (the alarm time, or the end of the snooze it follows); grace counts from here. */
-  due?: number;
-  snoozedUntil?: number;
-  deviceId?: string;
-  deviceName?: string;
-  snoozeCount: number;
-  /** While starting: the wake-up step in progress. */
-  step?: WakeStep;
-  /** While fading in: the plan (its progress follows from the clock, so a restart resumes it). */
-  fade?: FadePlan;
-  /** The fallback sound rings for this ring. */
-  fallback?: boolean;
-  /** A test ring (`POST /api/alarms/:id/test`): ends by itself, leaves `last_result` alone. */
-  test?: boolean;
-}
-
-interface Runtime {
-  /** Occurrences at or before this wall ms have been handled (fired, missed or skipped). */
-  anchorAt: number;
-  lastResult?: LastResult;
-  /** Outcome of the latest test ring. */
-  lastTest?: LastResult;
-  ring?: Ring;
-}
-
-interface StoredAlarm {
-  spec: AlarmSpec;
-  runtime: Runtime;
-}
-
-/** What the scheduler holds for an alarm with a firing, fade or watch in progress. */
-interface Live {
-  ctl: AbortController;
-  task: Promise<void>;
-  /** The device the ring started playback on (also when aborted right after). */
-  startedOn?: string;
-  /** The latest failed attempt's reason (quoted by the fallback sound). */
-  lastError?: string;
-}
-
-const ringSchema = z.object({
-  state: z.enum(['starting', 'ringing', 'snoozed']),
-  since: z.number(),
-  occurrence: z.number(),
-  due: z.number().optional(),
-  snoozedUntil: z.number().optional(),
-  deviceId: z.string().optional(),
-  deviceName: z.string().optional(),
-  snoozeCount: z.number().int().min(0),
-  step: z.enum(['resolve', 'transfer', 'volume', 'shuffle', 'play', 'fade', 'pause']).optional(),
-  fade: z
-    .object({ from: z.number(), to: z.number(), startedAt: z.number(), durationMs: z.number() })
-    .optional(),
-  fallback: z.boolean().optional(),
-  test: z.boolean().optional(),
-});
-const lastResultSchema = z.object({
-  status: z.enum(['fired', 'failed', 'missed', 'fallback_sound', 'superseded']),
-  at: z.string(),
-  scheduled_for: z.string(),
-  reason: z.string().optional(),
-  device: z.string().optional(),
-  volume_controllable: z.boolean().optional(),
-  volume: z.number().optional(),
-});
-const fileSchema = z.object({
-  version: z.literal(1),
-  alarms: z.array(z.unknown()),
-});
-const runtimeSchema = z.object({
-  anchorAt: z.number(),
-  lastResult: lastResultSchema.optional(),
-  lastTest: lastResultSchema.optional(),
-  ring: ringSchema.optional(),
-});
-
-/** Abort reason when another alarm's firing takes over playback. */
-const SUPERSEDED = 'superseded by another alarm';
+export type { RingState };
 
 /** The alarms file's name inside the state dir. */
 export const ALARMS_FILE = 'alarms.json';
@@ -213,15 +125,6 @@ export interface AlarmSchedulerOptions {
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Which ring `fire` starts. */
-interface RingStart {
-  occurrence: number;
-  due: number;
-  snoozeCount: number;
-  test?: boolean;
-  event: RingEvent;
-}
-
 /** A non-negative finite option, or a RangeError naming it. */
 function checked(name: string, value: number | undefined, fallback: number, min = 0): number {
   const v = value ?? fallback;
@@ -243,15 +146,10 @@ export class AlarmScheduler extends EventEmitter {
   private readonly log: Logger;
   private readonly file: JsonStateFile<{ version: 1; alarms: StoredAlarm[] }>;
   private readonly alarms = new Map<string, StoredAlarm>();
-  /** The firing, fade or pause watch of each alarm that has one. */
-  private readonly live = new Map<string, Live>();
-  private readonly tasks = new Set<Promise<void>>();
-  /** Pause watches: long, quiet polls that `idle()` does not wait for (`close()` does). */
-  private readonly watches = new Set<Promise<void>>();
+  /** Starts, fades and silences rings (ringer.ts). */
+  private readonly ringer: Ringer;
   /** Occurrence each alarm's token was last warmed for. */
   private readonly warmed = new Map<string, number>();
-  /** Test rings being ended (so the loop does not end one twice). */
-  private readonly endingTests = new Set<string>();
   private readonly o: {
     warmLeadMs: number;
     graceMs: number;
@@ -299,6 +197,25 @@ export class AlarmScheduler extends EventEmitter {
       testRingMs: checked('testRingMs', opts.testRingMs, 60_000, 1),
     };
     this.setMaxListeners(50);
+    this.ringer = new Ringer({
+      clock: this.clock,
+      log: this.log,
+      player: opts.player,
+      devices: this.devices,
+      o: this.o,
+      ...(opts.fallback ? { fallback: opts.fallback } : {}),
+      ...(opts.sleepTimer ? { sleepTimer: opts.sleepTimer } : {}),
+      setRing: (stored, event, next, why) => this.setRing(stored, event, next, why),
+      record: (stored, ring, result) => this.record(stored, ring, result),
+      save: () => this.persistInBackground(),
+      emit: (event, payload) => this.emit(event, payload),
+      kick: () => this.kick(),
+      view: (stored) => this.view(stored),
+      alarm: (id) => this.alarms.get(id),
+      snooze: (id, how) => this.snooze(id, undefined, how),
+      stop: (id, how) => this.stop(id, how),
+      closed: () => this.closed,
+    });
   }
 
   /** Loads the alarms, resumes or records rings cut short by a restart, and starts the loop. */
@@ -321,7 +238,7 @@ export class AlarmScheduler extends EventEmitter {
             { alarm: stored.spec.id },
             'alarm was starting when the server stopped; firing again',
           );
-          this.fire(stored, { ...ring, due, event: 'resumed' });
+          this.ringer.fire(stored, { ...ring, due, event: 'resumed' });
         } else {
           this.setRing(stored, 'expired', undefined, 'restart after the grace window');
           this.recordMissed(
@@ -332,7 +249,7 @@ export class AlarmScheduler extends EventEmitter {
           );
         }
       } else if (ring.fade && now - ring.since < this.o.ringTimeoutMs) {
-        this.resumeFade(stored, ring, ring.fade);
+        this.ringer.resumeFade(stored, ring, ring.fade);
       }
     }
     this.tick();
@@ -360,16 +277,15 @@ export class AlarmScheduler extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     this.wake.abort();
-    for (const live of this.live.values()) live.ctl.abort();
+    await this.ringer.close();
     await this.loopDone;
-    await Promise.allSettled([...this.tasks, ...this.watches]);
     await this.file.flush();
     await this.devices.flush();
   }
 
   /** Resolves when firings in progress (start and fade, not the pause watch) have finished. For tests and shutdown. */
   async idle(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    await this.ringer.idle();
     await this.file.flush();
   }
 
@@ -441,8 +357,8 @@ export class AlarmScheduler extends EventEmitter {
   async remove(id: string): Promise<void> {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
-    if (ring && ring.state !== 'snoozed') await this.silence(id, ring, 'delete');
-    else this.live.get(id)?.ctl.abort();
+    if (ring && ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'delete');
+    else this.ringer.abort(id);
     this.alarms.delete(id);
     await this.persist();
     this.log.info({ alarm: id }, 'alarm deleted');
@@ -459,7 +375,7 @@ export class AlarmScheduler extends EventEmitter {
       throw new ValidationError('minutes must be an integer from 1 to 120', 'minutes');
     }
     const length = minutes ?? this.o.snoozeMinutes;
-    if (ring.state !== 'snoozed') await this.silence(id, ring, 'snooze', how.pausedOnSpeaker === true);
+    if (ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'snooze', how.pausedOnSpeaker === true);
     const now = this.clock.now();
     const current = stored.runtime.ring ?? ring;
     this.setRing(
@@ -492,8 +408,8 @@ export class AlarmScheduler extends EventEmitter {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (!ring) throw new ConflictError(`alarm ${id} is not ringing or snoozed`);
-    if (ring.state !== 'snoozed') await this.silence(id, ring, 'stop', how.pausedOnSpeaker === true);
-    if (ring.test) this.recordTestEnd(stored, 'stopped');
+    if (ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'stop', how.pausedOnSpeaker === true);
+    if (ring.test) this.ringer.recordTestEnd(stored, 'stopped');
     this.setRing(stored, 'stop', undefined, how.pausedOnSpeaker ? 'paused on the speaker again' : 'stopped');
     await this.changed(
       stored,
@@ -511,7 +427,7 @@ export class AlarmScheduler extends EventEmitter {
     const stored = this.mustGet(id);
     if (stored.runtime.ring) throw new ConflictError(`alarm ${id} is ringing or snoozed; stop it first`);
     const now = this.clock.now();
-    this.fire(stored, { occurrence: now, due: now, snoozeCount: 0, test: true, event: 'due' });
+    this.ringer.fire(stored, { occurrence: now, due: now, snoozeCount: 0, test: true, event: 'due' });
     await this.changed(stored, 'alarm test ring started');
     return this.view(stored);
   }
@@ -697,7 +613,7 @@ export class AlarmScheduler extends EventEmitter {
         if (ring.snoozedUntil <= now) {
           if (now - ring.snoozedUntil <= this.o.graceMs) {
             this.log.info({ alarm: id, snoozeCount: ring.snoozeCount }, 'snooze over; ringing again');
-            this.fire(stored, { ...ring, due: ring.snoozedUntil, event: 'due' });
+            this.ringer.fire(stored, { ...ring, due: ring.snoozedUntil, event: 'due' });
           } else {
             this.log.warn({ alarm: id }, 'snooze ended while the server was down; not ringing again');
             this.setRing(stored, 'expired', undefined, 'snooze ended while down');
@@ -714,7 +630,7 @@ export class AlarmScheduler extends EventEmitter {
           this.warmBefore(`${id}:snooze`, ring.snoozedUntil, now, soonest);
         }
       } else if (ring) {
-        soonest(this.checkRing(stored, ring, now));
+        soonest(this.ringer.checkRing(stored, ring, now));
       }
 
       const next = this.nextFire(stored);
@@ -723,7 +639,7 @@ export class AlarmScheduler extends EventEmitter {
         const occurrence = latestFireBetween(stored.spec, stored.runtime.anchorAt, now) ?? next;
         stored.runtime.anchorAt = occurrence;
         if (now - occurrence <= this.o.graceMs) {
-          this.fire(stored, { occurrence, due: occurrence, snoozeCount: 0, event: 'due' });
+          this.ringer.fire(stored, { occurrence, due: occurrence, snoozeCount: 0, event: 'due' });
         } else {
           this.recordMissed(
             stored,
@@ -748,60 +664,6 @@ export class AlarmScheduler extends EventEmitter {
       this.emit('changed', {});
     }
     return wakeAt;
-  }
-
-  /** Time-driven changes of a starting or ringing alarm: fallback sound, test end, ring timeout. */
-  private checkRing(stored: StoredAlarm, ring: Ring, now: number): number | undefined {
-    const id = stored.spec.id;
-    const due = ring.due ?? ring.occurrence;
-    if (ring.test) {
-      const end = due + this.o.testRingMs;
-      if (now < end) return this.fallbackCheck(stored, ring, now) ?? end;
-      if (!this.endingTests.has(id)) {
-        this.endingTests.add(id);
-        this.endTest(stored)
-          .catch((err) =>
-            this.log.error({ alarm: id, err: describeError(err) }, 'could not end the test ring'),
-          )
-          .finally(() => this.endingTests.delete(id));
-      }
-      return undefined;
-    }
-    if (ring.state === 'starting') return this.fallbackCheck(stored, ring, now);
-    if (this.live.has(id)) return undefined;
-    if (now - ring.since >= this.o.ringTimeoutMs) {
-      if (ring.fallback) this.opts.fallback?.stop(id);
-      this.setRing(stored, 'ring_timeout', undefined, 'nobody answered');
-      return undefined;
-    }
-    return ring.since + this.o.ringTimeoutMs;
-  }
-
-  /** Starts the fallback sound when the music has not started `fallbackAfterMs` after the ring was due. */
-  private fallbackCheck(stored: StoredAlarm, ring: Ring, now: number): number | undefined {
-    if (!this.opts.fallback || ring.fallback || ring.state !== 'starting') return undefined;
-    const at = (ring.due ?? ring.occurrence) + this.o.fallbackAfterMs;
-    if (now < at) return at;
-    const lastError = this.live.get(stored.spec.id)?.lastError;
-    const reason = `Spotify had not started playing ${Math.round(this.o.fallbackAfterMs / 1000)} s after the alarm time${lastError ? `: ${lastError}` : ''}`;
-    this.startFallback(stored, ring, reason);
-    return undefined;
-  }
-
-  private startFallback(stored: StoredAlarm, ring: Ring, reason: string): void {
-    const id = stored.spec.id;
-    this.log.warn({ alarm: id, reason }, 'ringing the fallback sound');
-    this.opts.fallback?.start(id, reason);
-    if (ring.state === 'starting') {
-      this.setRing(
-        stored,
-        'fallback',
-        { ...ring, state: 'ringing', since: this.clock.now(), fallback: true },
-        reason,
-      );
-    }
-    this.record(stored, ring, { status: 'fallback_sound', reason });
-    this.persistInBackground();
   }
 
   /** Warms the token once per upcoming ring when it is `warmLeadMs` away; else schedules a wake-up for it. */
@@ -852,385 +714,5 @@ export class AlarmScheduler extends EventEmitter {
     );
     this.persistInBackground();
     this.emit('missed', this.view(stored));
-  }
-
-  /**
-   * An alarm still starting when another one fired gives the speaker up; without this it would
-   * stay "starting" until the next restart. Other aborts (stop, snooze, delete, shutdown) leave
-   * the state to whoever aborted.
-   */
-  private endSuperseded(
-    stored: StoredAlarm,
-    signal: AbortSignal,
-    ring: Ring,
-    device: string | undefined,
-  ): void {
-    if (signal.reason !== SUPERSEDED || stored.runtime.ring?.state !== 'starting') return;
-    if (ring.fallback) this.opts.fallback?.stop(stored.spec.id);
-    this.setRing(stored, 'superseded', undefined, SUPERSEDED);
-    this.record(stored, ring, {
-      status: 'superseded',
-      reason: 'another alarm fired at the same time and took over playback',
-      ...(device ? { device } : {}),
-    });
-    this.log.warn({ alarm: stored.spec.id }, 'alarm gave way to another alarm firing at the same time');
-    this.persistInBackground();
-  }
-
-  /** Registers a background task of an alarm (its firing, resumed fade or pause watch). */
-  private track(
-    id: string,
-    ctl: AbortController,
-    run: (live: Live) => Promise<void>,
-    set: Set<Promise<void>> = this.tasks,
-  ): Live {
-    const live: Live = { ctl, task: Promise.resolve() };
-    this.live.set(id, live);
-    const task = run(live)
-      .catch((err) => this.log.error({ alarm: id, err: describeError(err) }, 'alarm task failed'))
-      .finally(() => {
-        if (this.live.get(id) === live) this.live.delete(id);
-        set.delete(task);
-      });
-    live.task = task;
-    set.add(task);
-    return live;
-  }
-
-  /** Hands a ringing alarm over from its firing task to a pause watch (same abort controller). */
-  private startWatch(stored: StoredAlarm, ring: Ring, spec: AlarmSpec, ctl: AbortController): void {
-    if (!spec.pause_snoozes || ring.test || ctl.signal.aborted || this.closed) return;
-    const id = spec.id;
-    const startedOn = ring.deviceId;
-    // Queued so the firing task has ended and released its live entry first.
-    queueMicrotask(() => {
-      if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
-      const live = this.track(id, ctl, () => this.watchForPause(stored, ring, spec, ctl), this.watches);
-      if (startedOn) live.startedOn = startedOn;
-    });
-  }
-
-  /** Starts an alarm (or a snooze's re-ring, or a test ring) in the background. */
-  private fire(stored: StoredAlarm, at: RingStart): void {
-    const id = stored.spec.id;
-    // One speaker, one alarm: a new ring ends any other alarm's start or fade.
-    for (const [otherId, live] of this.live) {
-      if (otherId !== id) live.ctl.abort(SUPERSEDED);
-    }
-    this.live.get(id)?.ctl.abort();
-    const ring: Ring = {
-      state: 'starting',
-      since: this.clock.now(),
-      occurrence: at.occurrence,
-      due: at.due,
-      snoozeCount: at.snoozeCount,
-      ...(at.test ? { test: true } : {}),
-    };
-    if (!this.setRing(stored, at.event, ring, at.test ? 'test ring' : 'due')) return;
-    const spec = { ...stored.spec };
-    const context = { alarm: id, label: spec.label, ...(at.test ? { test: true } : {}) };
-    this.log.info(
-      { ...context, scheduledFor: formatInZone(at.occurrence, spec.timezone), snoozeCount: at.snoozeCount },
-      'alarm firing',
-    );
-    const ctl = new AbortController();
-    this.track(id, ctl, (live) => this.ring(stored, spec, ring, ctl, live, context));
-  }
-
-  /** One ring: start the music (or give up), then fade in and watch for a pause on the speaker. */
-  private async ring(
-    stored: StoredAlarm,
-    spec: AlarmSpec,
-    ring: Ring,
-    ctl: AbortController,
-    live: Live,
-    context: object,
-  ): Promise<void> {
-    const id = spec.id;
-    if (this.opts.sleepTimer) {
-      await this.opts.sleepTimer
-        .yieldToAlarm(spec.label)
-        .catch((err) =>
-          this.log.warn({ ...context, err: describeError(err) }, 'could not end the sleep timer'),
-        );
-    }
-    const fade = spec.fade_in_seconds > 0 && spec.volume > 0;
-    const due = ring.due ?? ring.occurrence;
-    const retryFor = ring.test ? Math.min(this.o.retryForMs, this.o.testRingMs) : this.o.retryForMs;
-    let result: Awaited<ReturnType<typeof wakeUp>>;
-    try {
-      result = await wakeUp(
-        {
-          contextUri: spec.context_uri,
-          device: spec.device,
-          shuffle: spec.shuffle,
-          startVolume: fade ? 0 : spec.volume,
-          due,
-          deadline: due + retryFor,
-        },
-        {
-          player: this.opts.player,
-          clock: this.clock,
-          logger: this.log,
-          memory: this.devices,
-          retryBaseMs: this.o.retryBaseMs,
-          deviceFallbackMs: Math.min(this.o.deviceFallbackMs, retryFor / 2),
-          signal: ctl.signal,
-          context,
-          onStep: (step) => {
-            const current = stored.runtime.ring;
-            if (current && !ctl.signal.aborted && current.state !== 'snoozed') {
-              current.step = step;
-              this.persistInBackground();
-            }
-          },
-          onAttemptFailed: (reason) => {
-            live.lastError = reason;
-          },
-        },
-      );
-    } catch (err) {
-      if (ctl.signal.aborted) {
-        this.endSuperseded(stored, ctl.signal, stored.runtime.ring ?? ring, undefined);
-        return;
-      }
-      this.gaveUp(stored, err, context);
-      return;
-    }
-    live.startedOn = result.deviceId;
-    const current = stored.runtime.ring ?? ring;
-    if (ctl.signal.aborted) {
-      this.endSuperseded(stored, ctl.signal, current, result.deviceName);
-      return;
-    }
-    if (current.fallback) this.opts.fallback?.stop(id);
-    const now = this.clock.now();
-    const plan: FadePlan | undefined =
-      fade && result.volumeControllable
-        ? { from: 0, to: spec.volume, startedAt: now, durationMs: spec.fade_in_seconds * 1000 }
-        : undefined;
-    const next: Ring = {
-      state: 'ringing',
-      since: now,
-      occurrence: current.occurrence,
-      due,
-      snoozeCount: current.snoozeCount,
-      deviceId: result.deviceId,
-      deviceName: result.deviceName,
-      ...(plan ? { fade: plan } : {}),
-      ...(current.test ? { test: true } : {}),
-    };
-    this.setRing(stored, 'played', next, 'music started');
-    const notes: string[] = [];
-    if (result.why) notes.push(`played on ${result.deviceName} because ${result.why}`);
-    if (!result.volumeControllable) notes.push("volume not controllable: played at the device's own volume");
-    if (current.fallback)
-      notes.push(
-        `music started ${Math.round((now - due) / 1000)} s after the alarm time, after the fallback sound`,
-      );
-    this.record(stored, current, {
-      status: 'fired',
-      device: result.deviceName,
-      volume_controllable: result.volumeControllable,
-      ...(result.volumeControllable ? { volume: fade ? 0 : spec.volume } : {}),
-      ...(notes.length > 0 ? { reason: notes.join('; ') } : {}),
-    });
-    this.persistInBackground();
-    if (!current.test) this.emit('fired', this.view(stored));
-    this.emit('ringing', this.view(stored));
-    this.kick();
-    if (plan) {
-      const outcome = await this.fadeIn(stored, next, plan, ctl, context, result.priorVolume);
-      if (outcome === 'person_paused') {
-        this.pausedOnSpeaker(next, spec);
-        return;
-      }
-      if (outcome === 'aborted') return;
-    }
-    this.startWatch(stored, next, spec, ctl);
-  }
-
-  /** Spotify could not be made to play: ring the fallback sound if there is one, else record the failure. */
-  private gaveUp(stored: StoredAlarm, err: unknown, context: object): void {
-    const ring = stored.runtime.ring;
-    if (!ring) return;
-    const reason = err instanceof WakeUpFailedError ? err.message : describeError(err);
-    if (this.opts.fallback) {
-      const why = `Spotify could not play: ${reason}`;
-      if (!ring.fallback) this.startFallback(stored, ring, why);
-      else this.record(stored, ring, { status: 'fallback_sound', reason: why });
-      this.persistInBackground();
-      return;
-    }
-    this.setRing(stored, 'gave_up', undefined, reason);
-    this.record(stored, ring, { status: 'failed', reason });
-    this.log.error({ ...context, reason }, 'alarm failed');
-    this.persistInBackground();
-    if (!ring.test) this.emit('failed', this.view(stored));
-  }
-
-  /** Runs the fade and notes its outcome in the ring and `last_result`. */
-  private async fadeIn(
-    stored: StoredAlarm,
-    ring: Ring,
-    plan: FadePlan,
-    ctl: AbortController,
-    context: object,
-    priorVolume?: number,
-  ): Promise<Awaited<ReturnType<typeof runFade>>> {
-    const result = () => (ring.test ? stored.runtime.lastTest : stored.runtime.lastResult);
-    const outcome = await runFade({
-      player: this.opts.player,
-      clock: this.clock,
-      logger: this.log,
-      deviceId: ring.deviceId ?? '',
-      plan,
-      stepMs: this.o.fadeStepMs,
-      signal: ctl.signal,
-      context,
-      ...(priorVolume !== undefined ? { priorVolume } : {}),
-      onStep: (volume) => {
-        const r = result();
-        if (r) r.volume = volume;
-      },
-    });
-    this.log.info({ ...context, outcome }, 'fade-in finished');
-    if (outcome === 'aborted') return outcome;
-    const r = result();
-    if (r && outcome === 'not_controllable') {
-      r.volume_controllable = false;
-      r.reason = [r.reason, "volume not controllable: played at the device's own volume"]
-        .filter(Boolean)
-        .join('; ');
-    }
-    if (r && outcome === 'person_changed') {
-      r.reason = [r.reason, 'the fade stopped when the volume was changed by hand']
-        .filter(Boolean)
-        .join('; ');
-    }
-    // The fade is over: a restart must not resume it (mutated in place: the ring stays the same record).
-    if (stored.runtime.ring === ring) delete ring.fade;
-    this.persistInBackground();
-    this.emit('changed', { id: stored.spec.id });
-    return outcome;
-  }
-
-  /** After a restart mid-fade: jump to the volume the fade should have reached, then carry on. */
-  private resumeFade(stored: StoredAlarm, ring: Ring, plan: FadePlan): void {
-    const id = stored.spec.id;
-    const deviceId = ring.deviceId;
-    if (!deviceId) return;
-    const spec = { ...stored.spec };
-    const context = { alarm: id, label: spec.label };
-    this.track(id, new AbortController(), async (live) => {
-      const ctl = live.ctl;
-      const volume = volumeAt(plan, this.clock.now());
-      this.log.warn({ ...context, volume }, 'alarm was fading in when the server stopped; resuming the fade');
-      try {
-        await this.opts.player.setVolume(volume, deviceId);
-        if (stored.runtime.lastResult) stored.runtime.lastResult.volume = volume;
-      } catch (err) {
-        const { action } = actionFor('fade', err);
-        this.log.warn({ ...context, err: describeError(err) }, 'could not resume the fade volume');
-        if (action === 'end') return;
-      }
-      const outcome = await this.fadeIn(stored, ring, plan, ctl, context);
-      if (outcome === 'person_paused') this.pausedOnSpeaker(ring, spec);
-      else if (outcome !== 'aborted') this.startWatch(stored, ring, spec, ctl);
-    });
-  }
-
-  /**
-   * While a ring is young, pausing it on the speaker or in the Spotify app snoozes it (the
-   * original SpotiPi's habit); polls the playback every `pauseCheckMs`.
-   */
-  private async watchForPause(
-    stored: StoredAlarm,
-    ring: Ring,
-    spec: AlarmSpec,
-    ctl: AbortController,
-  ): Promise<void> {
-    if (!spec.pause_snoozes || ring.test) return;
-    const until = ring.since + this.o.pauseSnoozeWindowMs;
-    while (this.clock.now() < until) {
-      try {
-        await this.clock.sleep(Math.min(this.o.pauseCheckMs, until - this.clock.now()), ctl.signal);
-      } catch {
-        return;
-      }
-      if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
-      let state: Awaited<ReturnType<AlarmPlayer['getPlaybackState']>>;
-      try {
-        state = await this.opts.player.getPlaybackState();
-      } catch {
-        continue;
-      }
-      if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
-      if (!state || state.device?.id !== ring.deviceId) return; // moved elsewhere: the person took over
-      if (!state.is_playing) {
-        this.pausedOnSpeaker(ring, spec);
-        return;
-      }
-    }
-  }
-
-  /** A pause on the speaker: the first snoozes, one after a snooze stops the alarm for the day. */
-  private pausedOnSpeaker(ring: Ring, spec: AlarmSpec): void {
-    if (!spec.pause_snoozes || ring.test) return;
-    const id = spec.id;
-    // Not awaited: snooze/stop wait for this alarm's task, which is the caller.
-    queueMicrotask(() => {
-      const act =
-        ring.snoozeCount === 0
-          ? this.snooze(id, undefined, { pausedOnSpeaker: true })
-          : this.stop(id, { pausedOnSpeaker: true });
-      act.catch((err) => this.log.warn({ alarm: id, err: describeError(err) }, 'could not act on the pause'));
-    });
-  }
-
-  /** Ends a test ring after `testRingMs`: pauses what it started and records `last_test`. */
-  private async endTest(stored: StoredAlarm): Promise<void> {
-    const ring = stored.runtime.ring;
-    if (!ring?.test) return;
-    await this.silence(stored.spec.id, ring, 'test over');
-    if (stored.runtime.ring !== ring && stored.runtime.ring?.test !== true) return;
-    this.recordTestEnd(stored, 'ended');
-    this.setRing(stored, 'stop', undefined, 'test ring over');
-    this.emit('stopped', this.view(stored));
-  }
-
-  private recordTestEnd(stored: StoredAlarm, how: 'ended' | 'stopped'): void {
-    const ring = stored.runtime.ring;
-    if (!ring?.test) return;
-    if (!ring.deviceId && !ring.fallback) {
-      this.record(stored, ring, {
-        status: 'failed',
-        reason: `the test ${how} before Spotify played${this.live.get(stored.spec.id)?.lastError ? `: ${this.live.get(stored.spec.id)?.lastError}` : ''}`,
-      });
-    }
-  }
-
-  /**
-   * Ends an alarm's firing or fade, waits for the Spotify call it may have in flight (a `play`
-   * answered after our pause would start the music again), stops the fallback sound, then pauses.
-   */
-  private async silence(id: string, ring: Ring, why: string, alreadyPaused = false): Promise<void> {
-    const live = this.live.get(id);
-    live?.ctl.abort();
-    await live?.task.catch(() => {});
-    if (ring.fallback || this.alarms.get(id)?.runtime.ring?.fallback) this.opts.fallback?.stop(id);
-    const deviceId = ring.deviceId ?? this.alarms.get(id)?.runtime.ring?.deviceId ?? live?.startedOn;
-    if (deviceId === undefined) {
-      // Still trying to start: nothing of ours plays, so leave whatever else plays alone.
-      this.log.info({ alarm: id, why }, 'alarm had not started playing; nothing to pause');
-      return;
-    }
-    if (alreadyPaused) return;
-    try {
-      await this.opts.player.pause(deviceId);
-    } catch (err) {
-      // Already paused (or the device went away): the alarm state still changes.
-      this.log.warn({ alarm: id, why, err: describeError(err) }, 'could not pause playback');
-    }
   }
 }
