@@ -20,6 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => emu.close());
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON the tests assert on field by field
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${emu.url}${path}`, {
     method,

@@ -99,6 +99,7 @@ export interface Stack {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     payload?: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are JSON the tests assert on field by field
   ): Promise<{ status: number; body: any }>;
   /** An emulator device's id by name. */
   deviceId(name: string): string;
