@@ -123,4 +123,43 @@ describe('emulator device behaviours', () => {
     expect((await call('GET', '/v1/me/player')).json.is_playing).toBe(false);
     expect(emu.personPauses()).toBe(false);
   });
+
+  it('the admin routes drive outages, idle speakers, lagging reports and the person, naming a bad field', async () => {
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${emu.url}${path}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    };
+    expect((await admin('POST', '/__emulator/outage', { mode: 'sometimes' })).json.error.field).toBe('mode');
+    expect((await admin('POST', '/__emulator/outage', { forMs: 5_000, status: 502 })).status).toBe(204);
+    expect((await call('GET', '/v1/me/player/devices')).status).toBe(502);
+    expect((await admin('DELETE', '/__emulator/outage')).status).toBe(204);
+    expect((await call('GET', '/v1/me/player/devices')).status).toBe(200);
+
+    expect(
+      (
+        await admin('POST', '/__emulator/devices/Kitchen%20Speaker/behaviour', {
+          idle: true,
+          volumeStepPercent: 10,
+        })
+      ).status,
+    ).toBe(204);
+    expect((await listed()).map((d) => d.name)).not.toContain('Kitchen Speaker');
+    expect((await admin('POST', '/__emulator/devices/nope/behaviour', { idle: true })).status).toBe(404);
+    expect(
+      (await admin('POST', '/__emulator/devices/Kitchen%20Speaker/behaviour', { volumeLagMs: -1 })).json.error
+        .field,
+    ).toBe('volumeLagMs');
+
+    await call('PUT', `/v1/me/player/play?device_id=${id('Bedroom Pi')}`, {});
+    expect(
+      (await admin('POST', '/__emulator/person', { device: 'Bedroom Pi', volume: 33, pause: true })).json,
+    ).toEqual({ paused: true });
+    expect(emu.deviceVolume('Bedroom Pi')).toBe(33);
+    expect((await admin('POST', '/__emulator/person', { volume: 10 })).json.error.field).toBe('device');
+  });
 });

@@ -158,3 +158,84 @@ export class Outage {
     return { mode: s.mode ?? 'status', status: s.status ?? 503 };
   }
 }
+
+/** What the admin routes below need from the emulator. */
+export interface BehaviourAdminTarget {
+  outage: Outage;
+  behaviours: DeviceBehaviours;
+  findDevice(idOrName: string): DeviceRec | undefined;
+  deviceChanged(device: DeviceRec): void;
+  personPauses(): boolean;
+}
+
+/** An admin answer: status and JSON body (undefined body = 204). */
+export type AdminAnswer = { status: number; body?: unknown };
+
+const fieldError = (message: string, field: string): AdminAnswer => ({
+  status: 400,
+  body: { error: { status: 400, message, field } },
+});
+
+const optionalInt = (v: unknown, min: number, max: number) =>
+  v === undefined || (Number.isInteger(v) && (v as number) >= min && (v as number) <= max);
+
+/**
+ * The admin routes of the device behaviours, for demo mode and scripts:
+ * `POST/DELETE /__emulator/outage` `{forMs?, mode?, status?}`,
+ * `POST /__emulator/devices/:id/behaviour` `{idle?, volumeLagMs?, volumeStepPercent?}`,
+ * `POST /__emulator/person` `{pause?: true, device?, volume?}`. Undefined when the route is not one of them.
+ */
+export function behaviourAdmin(
+  method: string,
+  path: string,
+  body: Record<string, unknown>,
+  t: BehaviourAdminTarget,
+): AdminAnswer | undefined {
+  const route = `${method} ${path.replace(/\/+$/, '')}`;
+  if (route === 'DELETE /__emulator/outage') {
+    t.outage.end();
+    return { status: 204 };
+  }
+  if (route === 'POST /__emulator/outage') {
+    if (!optionalInt(body.forMs, 1, 86_400_000))
+      return fieldError('forMs must be a positive integer (ms)', 'forMs');
+    if (body.mode !== undefined && body.mode !== 'status' && body.mode !== 'reset') {
+      return fieldError('mode must be "status" or "reset"', 'mode');
+    }
+    if (!optionalInt(body.status, 500, 599)) return fieldError('status must be a 5xx status', 'status');
+    t.outage.start(body as OutageSpec);
+    return { status: 204 };
+  }
+  if (route === 'POST /__emulator/person') {
+    if (body.pause !== undefined && body.pause !== true) return fieldError('pause must be true', 'pause');
+    if (body.volume !== undefined) {
+      if (!optionalInt(body.volume, 0, 100)) return fieldError('volume must be 0-100', 'volume');
+      const device = typeof body.device === 'string' ? t.findDevice(body.device) : undefined;
+      if (!device) return fieldError('device must name a device (id or name)', 'device');
+      t.behaviours.record(device.id, body.volume as number);
+    }
+    return { status: 200, body: { paused: body.pause === true ? t.personPauses() : false } };
+  }
+  const m = /^POST \/__emulator\/devices\/([^/]+)\/behaviour$/.exec(route);
+  if (!m) return undefined;
+  const device = t.findDevice(decodeURIComponent(m[1]!));
+  if (!device)
+    return { status: 404, body: { error: { status: 404, message: 'Unknown device', field: 'id' } } };
+  if (body.idle !== undefined && typeof body.idle !== 'boolean')
+    return fieldError('idle must be a boolean', 'idle');
+  if (!optionalInt(body.volumeLagMs, 0, 600_000))
+    return fieldError('volumeLagMs must be 0-600000', 'volumeLagMs');
+  if (!optionalInt(body.volumeStepPercent, 1, 100)) {
+    return fieldError('volumeStepPercent must be 1-100', 'volumeStepPercent');
+  }
+  if (typeof body.idle === 'boolean') {
+    t.behaviours.setIdle(device, body.idle);
+    t.deviceChanged(device);
+  }
+  const behaviour: DeviceBehaviour = {};
+  if (body.volumeLagMs !== undefined) behaviour.volumeLagMs = body.volumeLagMs as number;
+  if (body.volumeStepPercent !== undefined) behaviour.volumeStepPercent = body.volumeStepPercent as number;
+  if (body.volumeLagMs !== undefined || body.volumeStepPercent !== undefined)
+    t.behaviours.configure(device.id, behaviour);
+  return { status: 204 };
+}

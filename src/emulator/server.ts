@@ -6,7 +6,7 @@ import { type ApiHandler, apiRoutes } from './api-routes.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { consentPage, coverArt, errorPage } from './consent-page.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from './demo-credentials.js';
-import { Outage } from './device-behaviour.js';
+import { behaviourAdmin, Outage } from './device-behaviour.js';
 import { FaultQueue, validateFault } from './faults.js';
 import {
   BodyError,
@@ -516,6 +516,18 @@ class Emulator {
       case 'DELETE /__emulator/playback':
         this.playback.clear();
         return sendNoContent(res);
+    }
+    const behaviour = behaviourAdmin(method, path, body, {
+      outage: this.outage,
+      behaviours: this.playback.behaviours,
+      findDevice: (x) => this.catalog.devices.find((d) => d.id === x || d.name === x),
+      deviceChanged: (d) => this.playback.deviceChanged(d),
+      personPauses: () => this.playback.personPauses(),
+    });
+    if (behaviour) {
+      return behaviour.body === undefined
+        ? sendNoContent(res)
+        : sendJson(res, behaviour.status, behaviour.body);
     }
     const device = /^\/__emulator\/devices\/([^/]+)$/.exec(path);
     if (device && method === 'POST') {
