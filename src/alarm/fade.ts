@@ -61,6 +61,7 @@ export async function runFade(o: FadeOptions): Promise<FadeOutcome> {
   const start = o.clock.now();
   if (o.priorVolume !== undefined) guard.recordSet(o.priorVolume, start);
   let last = volumeAt(o.plan, start);
+  let pausedReads = 0;
   guard.recordSet(last, start);
   const steps = Math.max(1, Math.round(o.plan.durationMs / o.stepMs));
   const interval = o.plan.durationMs / steps;
@@ -77,10 +78,15 @@ export async function runFade(o: FadeOptions): Promise<FadeOutcome> {
       const state = await o.player.getPlaybackState();
       if (o.signal.aborted) return 'aborted';
       if (state?.device?.id === o.deviceId) {
+        // Spotify may report a fresh play as paused for a moment: a pause counts when seen twice in a row.
         if (!state.is_playing) {
-          o.logger.info({ ...ctx }, 'fade stopped: playback was paused');
-          return 'person_paused';
+          if (++pausedReads >= 2) {
+            o.logger.info({ ...ctx }, 'fade stopped: playback was paused');
+            return 'person_paused';
+          }
+          continue;
         }
+        pausedReads = 0;
         const reported = state.device.volume_percent;
         if (typeof reported === 'number') {
           const verdict = guard.judge(reported, now);

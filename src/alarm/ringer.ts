@@ -467,6 +467,7 @@ export class Ringer {
   ): Promise<void> {
     if (!spec.pause_snoozes || ring.test) return;
     const until = ring.since + this.h.o.pauseSnoozeWindowMs;
+    let pausedReads = 0;
     while (this.h.clock.now() < until) {
       try {
         await this.h.clock.sleep(Math.min(this.h.o.pauseCheckMs, until - this.h.clock.now()), ctl.signal);
@@ -482,7 +483,9 @@ export class Ringer {
       }
       if (ctl.signal.aborted || stored.runtime.ring !== ring) return;
       if (!state || state.device?.id !== ring.deviceId) return; // moved elsewhere: the person took over
-      if (!state.is_playing) {
+      // A pause counts when seen twice in a row (a fresh play can read as paused for a moment).
+      pausedReads = state.is_playing ? 0 : pausedReads + 1;
+      if (pausedReads >= 2) {
         this.pausedOnSpeaker(ring, spec);
         return;
       }

@@ -393,6 +393,32 @@ describe('fallback sound', () => {
     expect(fallback.ringing.size).toBe(0);
     expect((await view(id)).fallback_sound).toBe(false);
   });
+  it('after a restart while only the fallback sound rang, rings it again and keeps trying Spotify', async () => {
+    let fallback!: RecordingFallback;
+    stack = await startStack({
+      fallback: { start: (a, r) => fallback.start(a, r), stop: (a) => fallback.stop(a) },
+    });
+    fallback = new RecordingFallback(stack.clock);
+    const uri = await stack.playlist();
+    const id = await alarm({ context_uri: uri, volume: 30 });
+    await stack.run(MIN - 1_000);
+    stack.emu.startOutage();
+    await stack.run(3 * MIN, 5_000);
+    expect((await view(id)).fallback_sound).toBe(true);
+    await stack.restart({}, 30_000);
+    await stack.run(5_000);
+    expect(fallback.calls.filter((c) => c.what === 'start')).toHaveLength(2);
+    expect((await view(id)).fallback_sound).toBe(true);
+    stack.emu.endOutage();
+    await stack.run(40_000, 2_000);
+    await stack.scheduler.idle();
+    expect(stack.emu.playback()?.isPlaying).toBe(true);
+    expect(await view(id)).toMatchObject({
+      state: 'ringing',
+      fallback_sound: false,
+      last_result: { status: 'fired' },
+    });
+  });
 });
 
 describe('readiness in the view', () => {
