@@ -129,7 +129,8 @@ export class AlarmScheduler extends EventEmitter {
       if (!ring || ring.state === 'snoozed') continue;
       const due = ring.due ?? ring.occurrence;
       if (ring.test) {
-        stored.runtime.ring = undefined;
+        // A test ring cut short by a restart is over; it is not rung again.
+        this.setRing(stored, 'stop', undefined, 'test ring cut short by a restart');
         continue;
       }
       if (ring.state === 'starting' || !ring.deviceId) {
@@ -139,7 +140,11 @@ export class AlarmScheduler extends EventEmitter {
             { alarm: stored.spec.id },
             'alarm was starting when the server stopped; firing again',
           );
-          this.ringer.fire(stored, { ...ring, due, event: 'resumed' });
+          // A ring that only had the fallback sound starts over (and the sound with it).
+          this.ringer.fire(stored, { ...ring, due, event: ring.state === 'starting' ? 'resumed' : 'due' });
+        } else if (ring.fallback) {
+          // It did ring (the fallback sound): last_result already says so; nothing was missed.
+          this.setRing(stored, 'expired', undefined, 'restart after the grace window');
         } else {
           this.setRing(stored, 'expired', undefined, 'restart after the grace window');
           this.recordMissed(
