@@ -23,6 +23,7 @@ import { Ringer } from './ringer.js';
 import { formatInZone, latestFireBetween, nextFireTime } from './schedule.js';
 import { type AlarmSchedulerOptions, type ResolvedTimings, resolveTimings } from './scheduler-options.js';
 import { JsonStateFile } from './state-file.js';
+import { TokenWarmer } from './token-warmer.js';
 
 export type { AlarmSchedulerOptions, SleepTimerHandle } from './scheduler-options.js';
 export type { RingState };
@@ -78,8 +79,8 @@ export class AlarmScheduler extends EventEmitter {
   private readonly alarms = new Map<string, StoredAlarm>();
   /** Starts, fades and silences rings (ringer.ts). */
   private readonly ringer: Ringer;
-  /** Occurrence each alarm's token was last warmed for. */
-  private readonly warmed = new Map<string, number>();
+  /** Warms the token (and learns the devices) before each ring. */
+  private readonly warmer: TokenWarmer;
   private readonly o: ResolvedTimings;
   private wake = new AbortController();
   private closed = false;
@@ -98,6 +99,12 @@ export class AlarmScheduler extends EventEmitter {
     this.newId = opts.newId ?? (() => randomUUID().slice(0, 8));
     this.o = resolveTimings(opts);
     this.setMaxListeners(50);
+    this.warmer = new TokenWarmer({
+      ...(opts.warmToken ? { warmToken: opts.warmToken } : {}),
+      leadMs: this.o.warmLeadMs,
+      log: this.log,
+      then: () => this.learnDevices(),
+    });
     this.ringer = new Ringer({
       clock: this.clock,
       log: this.log,
@@ -533,7 +540,7 @@ export class AlarmScheduler extends EventEmitter {
           dirty = true;
         } else {
           soonest(ring.snoozedUntil);
-          this.warmBefore(`${id}:snooze`, ring.snoozedUntil, now, soonest);
+          this.warmer.before(`${id}:snooze`, ring.snoozedUntil, now, soonest);
         }
       } else if (ring) {
         soonest(this.ringer.checkRing(stored, ring, now));
@@ -563,38 +570,13 @@ export class AlarmScheduler extends EventEmitter {
         continue;
       }
       soonest(next);
-      this.warmBefore(id, next, now, soonest);
+      this.warmer.before(id, next, now, soonest);
     }
     if (dirty) {
       this.persistInBackground();
       this.emit('changed', {});
     }
     return wakeAt;
-  }
-
-  /** Warms the token once per upcoming ring when it is `warmLeadMs` away; else schedules a wake-up for it. */
-  private warmBefore(key: string, at: number, now: number, soonest: (t: number) => void): void {
-    if (this.warmed.get(key) === at) return;
-    const warmAt = at - this.o.warmLeadMs;
-    if (warmAt > now) {
-      soonest(warmAt);
-      return;
-    }
-    this.warmed.set(key, at);
-    this.warm(key);
-  }
-
-  private warm(id: string): void {
-    if (!this.opts.warmToken) return;
-    this.log.debug({ alarm: id }, 'warming the access token before the alarm');
-    this.opts.warmToken().then(
-      () => {
-        this.log.info({ alarm: id }, 'access token ready for the alarm');
-        this.learnDevices();
-      },
-      (err) =>
-        this.log.warn({ alarm: id, err: describeError(err) }, 'could not warm the token before the alarm'),
-    );
   }
 
   /** Lists Spotify's devices in the background and remembers them (idle speakers drop out later). */
