@@ -103,7 +103,7 @@ export class AlarmScheduler extends EventEmitter {
       ...(opts.warmToken ? { warmToken: opts.warmToken } : {}),
       leadMs: this.o.warmLeadMs,
       log: this.log,
-      then: () => this.learnDevices(),
+      afterWarm: () => this.learnDevices(),
     });
     this.ringer = new Ringer({
       clock: this.clock,

@@ -9,7 +9,7 @@ export interface TokenWarmerOptions {
   leadMs: number;
   log: Logger;
   /** Runs after a successful warm-up (the scheduler lists the devices then, while the token is fresh). */
-  then?: () => void;
+  afterWarm?: () => void;
 }
 
 /**
@@ -40,7 +40,7 @@ export class TokenWarmer {
     this.o.warmToken().then(
       () => {
         this.o.log.info({ alarm: id }, 'access token ready for the alarm');
-        this.o.then?.();
+        this.o.afterWarm?.();
       },
       (err) =>
         this.o.log.warn({ alarm: id, err: describeError(err) }, 'could not warm the token before the alarm'),
