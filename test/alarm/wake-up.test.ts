@@ -110,6 +110,7 @@ describe('3. an idle speaker', () => {
     await stack.scheduler.idle();
     expect(stack.emu.playback()).toMatchObject({ deviceId: bath, isPlaying: true });
     expect((await view(id)).last_result).toMatchObject({ status: 'fired', device: 'Bathroom Speaker' });
+    await stack.scheduler.devices.flush(); // devices.json is written in the background
     const saved = JSON.parse(await readFile(join(stack.dir, 'devices.json'), 'utf8'));
     expect(saved.devices.map((d: { name: string }) => d.name)).toContain('Bathroom Speaker');
     expect(stack.scheduler.devices.find('Bathroom Speaker')).toMatchObject({ id: bath, type: 'Speaker' });
