@@ -79,6 +79,8 @@ export class AlarmScheduler extends EventEmitter {
   private readonly alarms = new Map<string, StoredAlarm>();
   /** Starts, fades and silences rings (ringer.ts). */
   private readonly ringer: Ringer;
+  /** Device listings in flight (learnDevices). */
+  private readonly listings = new Set<Promise<void>>();
   /** Warms the token (and learns the devices) before each ring. */
   private readonly warmer: TokenWarmer;
   private readonly o: ResolvedTimings;
@@ -192,6 +194,7 @@ export class AlarmScheduler extends EventEmitter {
     this.wake.abort();
     await this.ringer.close();
     await this.loopDone;
+    await Promise.allSettled([...this.listings]);
     await this.file.flush();
     await this.devices.flush();
   }
@@ -582,10 +585,15 @@ export class AlarmScheduler extends EventEmitter {
   /** Lists Spotify's devices in the background and remembers them (idle speakers drop out later). */
   private learnDevices(): void {
     if (this.opts.learnDevices === false || this.closed) return;
-    this.opts.player.getDevices().then(
-      (list) => this.devices.remember(list),
+    const listing = this.opts.player.getDevices().then(
+      (list) => {
+        if (!this.closed) this.devices.remember(list);
+      },
       (err) => this.log.debug({ err: describeError(err) }, 'could not list devices to remember them'),
     );
+    // close() waits for it, so no write lands in the state dir after the scheduler stopped.
+    this.listings.add(listing);
+    listing.finally(() => this.listings.delete(listing));
   }
 
   private recordMissed(stored: StoredAlarm, occurrence: number, now: number, reason: string): void {
