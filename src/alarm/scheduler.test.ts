@@ -317,6 +317,17 @@ describe('AlarmScheduler: snooze and stop', () => {
     expect(s.get(a.id).state).toBe('ringing');
   });
 
+  it('takes new defaults from the settings page while running: snooze length, volume, fade-in, time zone', async () => {
+    const s = await startScheduler();
+    s.setDefaults({ snoozeMinutes: 3, volume: 35, fadeInSeconds: 20, defaultTimezone: 'Asia/Tokyo' });
+    const created = await s.create({ context_uri: base.context_uri, time: '15:01', days: ['mon'] });
+    expect(created).toMatchObject({ volume: 35, fade_in_seconds: 20, timezone: 'Asia/Tokyo' });
+    const a = await s.create({ ...base, time: '07:01', days: ['mon'], timezone: TZ });
+    await clock.advance(MIN + 20_000);
+    const v = await s.snooze(a.id);
+    expect(Date.parse(v.snoozed_until ?? '') - Math.floor(clock.now() / 1000) * 1000).toBe(3 * MIN);
+  });
+
   it('stop ends a ringing alarm for the day and pauses playback', async () => {
     const s = await startScheduler();
     const a = await s.create({ ...base, time: '07:01', days: ['mon', 'tue'] });
