@@ -114,17 +114,19 @@ export class StoreSync {
   }
 
   /**
-   * Saves `record` as the next version. When the store holds a newer one, re-reads it: `onTop`
+   * Saves `record` as the version after `base` (the version the write was decided on: for a
+   * refresh, the one read before it started). When the store holds a newer one, re-reads it: `onTop`
    * says whether this write still belongs on top (e.g. only an invalidation came between) and it
    * is retried; otherwise the stored record is adopted and the write dropped ('superseded').
    * 'failed': the store could not be written or read; nothing was overwritten.
    */
-  async write(record: TokenRecord, onTop: WriteOnTop): Promise<WriteOutcome> {
+  async write(record: TokenRecord, onTop: WriteOnTop, base = this.version): Promise<WriteOutcome> {
+    let expected = base;
     for (let round = 0; ; round++) {
       try {
-        const version = await this.store.save(record, this.version);
+        const version = await this.store.save(record, expected);
         // A store without versions returns nothing: count locally, last writer wins.
-        this.version = version ?? this.version + 1;
+        this.version = Math.max(this.version, version ?? this.version + 1);
         this.unsaved = undefined; // every write carries the newest refresh token
         this.host.storeOk();
         return 'saved';
@@ -143,11 +145,11 @@ export class StoreSync {
         return 'failed';
       }
       if (stored === undefined) {
-        this.version = 0;
+        expected = 0;
         continue;
       }
       if (round < MAX_WRITE_ROUNDS && onTop(stored)) {
-        this.version = stored.version ?? 0;
+        expected = stored.version ?? 0;
         continue;
       }
       this.adoptRecord(stored);

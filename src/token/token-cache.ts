@@ -56,7 +56,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private readonly closeController = new AbortController();
   private readonly closeSignal = this.closeController.signal;
   private inflight: Promise<ActiveToken> | undefined;
-  private resaving = false;
+  /** The loop saving a write the store missed, while it runs. */
+  private resaving: Promise<void> | undefined;
   private loaded = false;
   private loading: Promise<void> | undefined;
   private closed = false;
@@ -219,6 +220,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     this.unsubscribe = undefined;
     this.closeController.abort(closedError());
     await this.inflight?.catch(() => {});
+    await this.resaving;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -462,6 +464,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       attempt++;
       const generation = this.sync.generation;
       const spent = this.sync.grant.refreshToken;
+      const base = this.sync.version;
       const startMono = this.clock.monotonic();
       const startWall = this.clock.now();
       this.metrics.attempt();
@@ -490,7 +493,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       }
       if (generation === this.sync.generation) {
         this.metrics.success();
-        const active = await this.commit(result, spent, generation, startMono, startWall);
+        const active = await this.commit(result, { spent, generation, base, startMono, startWall });
         if (active !== undefined) return active;
       }
       if (this.closed) throw closedError();
@@ -531,11 +534,9 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
    */
   private async commit(
     result: RefreshResult,
-    spent: string | undefined,
-    generation: number,
-    startMono: number,
-    startWall: number,
+    from: { spent: string | undefined; generation: number; base: number; startMono: number; startWall: number },
   ): Promise<ActiveToken | undefined> {
+    const { spent, generation, startMono, startWall } = from;
     const rotated = result.refreshToken !== undefined && result.refreshToken !== spent;
     if (rotated) this.sync.grant.refreshToken = result.refreshToken;
     const times = {
@@ -548,11 +549,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     // Deadlines count from the request's start: the provider's clock started no earlier.
     const active = toActiveToken(record, startMono, startWall, this.settings);
     if (active === undefined) throw new TokenUnavailableError('refresh returned an unusable token');
-    // On top of the store's record only while it is this grant and still holds the refresh token spent.
+    // On top of the store's record only while it is this grant, still holds the refresh token
+    // spent, and holds no token obtained later (a holder whose lock lapsed is fenced off).
     const onTop: WriteOnTop = (stored) =>
       this.sync.sameGrant(stored) &&
-      (stored.refreshToken === spent || stored.refreshToken === record.refreshToken);
-    const outcome = await this.save(record, onTop, rotated);
+      (stored.refreshToken === spent || stored.refreshToken === record.refreshToken) &&
+      !(stored.accessToken !== undefined && (stored.obtainedAt ?? 0) > startWall);
+    const outcome = await this.save(record, onTop, rotated, from.base);
     if (generation !== this.sync.generation) return undefined;
     if (outcome === 'superseded') {
       // Another holder saved this grant meanwhile (our lock had lapsed): its record won. Serve its
@@ -587,8 +590,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
    * A versioned write; when it fails, the cache keeps serving from memory and saves again as
    * soon as the store takes writes (`onTop` decides then whether it still belongs on top).
    */
-  private async save(record: TokenRecord, onTop: WriteOnTop, refreshTokenChanged = true) {
-    const outcome = await this.sync.write(record, onTop);
+  private async save(record: TokenRecord, onTop: WriteOnTop, refreshTokenChanged = true, base?: number) {
+    const outcome = await this.sync.write(record, onTop, base);
     if (outcome === 'failed' && refreshTokenChanged) {
       this.sync.unsaved = { record, onTop };
       this.logger.error(
@@ -602,9 +605,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
 
   /** Retries an unsaved write with backoff until it lands, is superseded, or the cache closes. */
   private resaveSoon(): void {
-    if (this.resaving || this.closed) return;
-    this.resaving = true;
-    void (async () => {
+    if (this.resaving !== undefined || this.closed) return;
+    this.resaving = (async () => {
       try {
         for (
           let pause = 1000;
@@ -621,7 +623,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       } catch {
         // closed while pausing
       } finally {
-        this.resaving = false;
+        this.resaving = undefined;
       }
     })();
   }
