@@ -149,14 +149,14 @@ describe('FileStore', () => {
     });
     const token = await cache.getAccessToken();
     expect(issuer.accepts(token)).toBe(true);
-    await clock.advance(10 * 60_000);
+    await clock.advance(60_000); // the cache tries to save again meanwhile
     const snap = cache.snapshot();
     expect(snap.store.health.state).toBe('degraded');
     expect(snap.store.health.reason).toContain('EACCES');
     await cache.close();
     // Virtual minutes passed in real milliseconds: a save the cache stopped waiting for may still
     // hold the lock file; it lets go without writing.
-    for (let i = 0; i < 100 && (await readdir(join(dir, 'state'))).length > 1; i++)
+    for (let i = 0; i < 500 && (await readdir(join(dir, 'state'))).length > 1; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
     expect(await readFile(path, 'utf8')).toBe(before);
