@@ -30,6 +30,8 @@ export interface SyncHost {
   readonly name: string;
   readonly settings: TokenCacheSettings;
   storeOk(): void;
+  /** A read of the record succeeded. */
+  storeRead(): void;
   storeFailed(op: string, err: unknown): void;
   /**
    * The store brought a refresh token: a new grant (a login elsewhere; every gate resets) or the
@@ -140,6 +142,7 @@ export class StoreSync {
       try {
         stored = await this.store.load();
         this.host.storeOk();
+        this.host.storeRead();
       } catch (err) {
         this.host.storeFailed('load', err);
         return 'failed';

@@ -196,7 +196,9 @@ describe('TokenCache store discipline (issue 13)', () => {
     await cache.close();
     await expect(cache.getAccessToken()).rejects.toThrow(/token cache closed/);
     await expect(cache.forceRefresh()).rejects.toThrow(/token cache closed/);
-    await expect(cache.setRefreshToken('refresh-token-after-close-aaaaaa')).rejects.toBeInstanceOf(TokenError);
+    await expect(cache.setRefreshToken('refresh-token-after-close-aaaaaa')).rejects.toBeInstanceOf(
+      TokenError,
+    );
     await expect(cache.load()).rejects.toThrow(/token cache closed/);
     expect(() => cache.invalidate('x')).toThrow(/token cache closed/);
     expect(subscriptions).toBe(0);

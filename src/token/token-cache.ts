@@ -4,6 +4,7 @@ import { BoundedStore } from './bounded-store.js';
 import {
   ReauthorizationRequiredError,
   RefreshTimeoutError,
+  StoreReadError,
   TokenError,
   TokenUnavailableError,
 } from './errors.js';
@@ -236,6 +237,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     const reason = `${op} failed: ${this.describe(err)}`;
     this.metrics.error(`store ${reason}`, this.clock.now());
     this.storeHealth.failed(op, reason);
+    if (err instanceof StoreReadError) this.storeHealth.unreadableRecord(reason);
   }
 
   /** Reads the store; undefined when empty or when the read failed (counted as a store failure). */
@@ -243,6 +245,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     try {
       const record = await this.store.load();
       this.storeOk();
+      this.storeHealth.readable();
       return record;
     } catch (err) {
       this.storeFailed('load', err);
@@ -255,6 +258,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       name: this.settings.name,
       settings: this.settings,
       storeOk: () => this.storeOk(),
+      storeRead: () => this.storeHealth.readable(),
       storeFailed: (op: string, err: unknown) => this.storeFailed(op, err),
       refreshTokenAdopted: (newGrant: boolean) => {
         if (newGrant) this.gate.reset();
@@ -534,7 +538,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
    */
   private async commit(
     result: RefreshResult,
-    from: { spent: string | undefined; generation: number; base: number; startMono: number; startWall: number },
+    from: {
+      spent: string | undefined;
+      generation: number;
+      base: number;
+      startMono: number;
+      startWall: number;
+    },
   ): Promise<ActiveToken | undefined> {
     const { spent, generation, startMono, startWall } = from;
     const rotated = result.refreshToken !== undefined && result.refreshToken !== spent;

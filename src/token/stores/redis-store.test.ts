@@ -10,6 +10,7 @@ import {
 import { StaleWriteError, StoreReadError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import { RecordingLogger } from '../test-helpers/recording-logger.js';
+import { TokenCache } from '../token-cache.js';
 import type { TokenRecord } from '../types.js';
 import { parseEncryptionKey } from './redis-crypto.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
@@ -276,6 +277,35 @@ describe('RedisStore', () => {
     const warnings = logger.lines.filter((l) => l.level === 'warn');
     expect(warnings).toHaveLength(2);
     expect(JSON.stringify(logger.lines)).not.toContain(record.refreshToken);
+  });
+
+  it('3: a server started with another key and a seed leaves the fleet’s record alone, serves from memory, and its status says why', async () => {
+    const clientId = randomUUID();
+    const fleetKey = randomBytes(32).toString('base64');
+    await store({ clientId, encryptionKey: fleetKey }).save(record, 0);
+    const before = await raw.hgetall(`spotipi:token:${clientId}`);
+    let issued = 0;
+    const cache = new TokenCache({
+      refresh: async () => ({ accessToken: `local-access-token-${++issued}-aaaaaaaa`, expiresIn: 3600 }),
+      store: store({ clientId, encryptionKey: randomBytes(32) }),
+      seedRefreshToken: 'seed-refresh-token-from-env-zzzz',
+      lockWaitMs: 200,
+    });
+    try {
+      await expect(cache.getAccessToken()).resolves.toMatch(/^local-access-token-/);
+      await new Promise((r) => setTimeout(r, 1_500)); // a retried save meanwhile must not land either
+      expect(await raw.hgetall(`spotipi:token:${clientId}`)).toEqual(before);
+      expect(cache.snapshot().store.health).toEqual({
+        state: 'degraded',
+        reason: expect.stringMatching(/cannot be decrypted.*SPOTIPI_REDIS_KEY/),
+      });
+      // The fleet's own instances still read their token.
+      expect((await store({ clientId, encryptionKey: fleetKey }).load())?.refreshToken).toBe(
+        record.refreshToken,
+      );
+    } finally {
+      await cache.close();
+    }
   });
 
   it('rotates keys with a list: the first key writes, every key reads, "plaintext" reads a record from before the key', async () => {

@@ -78,7 +78,10 @@ export class GrantIssuer {
         throw new ReauthorizationRequiredError('invalid_grant: refresh token already used');
       }
       const accessToken = `access-g${rt.grant}-${++this.serial}-${'x'.repeat(20)}`;
-      this.accessTokens.set(accessToken, { grant: rt.grant, expiresAt: this.clock.sinceBoot() + this.lifetimeS * 1000 });
+      this.accessTokens.set(accessToken, {
+        grant: rt.grant,
+        expiresAt: this.clock.sinceBoot() + this.lifetimeS * 1000,
+      });
       const result: RefreshResult = { accessToken, expiresIn: this.lifetimeS };
       if (this.rotate) {
         rt.spent = true;
