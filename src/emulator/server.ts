@@ -226,7 +226,12 @@ class Emulator {
       case 'status': {
         const status = fault.status ?? 503;
         record(`http_${status}`);
-        sendJson(res, status, { error: 'server_error', error_description: 'Service unavailable' });
+        sendJson(
+          res,
+          status,
+          { error: 'server_error', error_description: 'Service unavailable' },
+          fault.retryAfterSec === undefined ? undefined : { 'retry-after': String(fault.retryAfterSec) },
+        );
         return true;
       }
       case 'rate_limit':
