@@ -67,6 +67,8 @@ export class StoreSync {
   /** A write that failed and must be made again once the store recovers, with its rule. */
   unsaved: { record: TokenRecord; onTop: WriteOnTop } | undefined;
   private readonly rejected: string[] = [];
+  /** Writes on their way to the store: what they carry is newer than what they go on top of. */
+  private readonly writing = new Set<{ record: TokenRecord; onTop: WriteOnTop }>();
 
   constructor(
     private readonly host: SyncHost,
@@ -123,6 +125,16 @@ export class StoreSync {
    * 'failed': the store could not be written or read; nothing was overwritten.
    */
   async write(record: TokenRecord, onTop: WriteOnTop, base = this.version): Promise<WriteOutcome> {
+    const entry = { record, onTop };
+    this.writing.add(entry);
+    try {
+      return await this.writeRounds(record, onTop, base);
+    } finally {
+      this.writing.delete(entry);
+    }
+  }
+
+  private async writeRounds(record: TokenRecord, onTop: WriteOnTop, base: number): Promise<WriteOutcome> {
     let expected = base;
     for (let round = 0; ; round++) {
       try {
@@ -173,6 +185,10 @@ export class StoreSync {
     }
     const rt = record.refreshToken;
     if (rt === undefined) return;
+    // A write of ours the store has not got yet (a login, a rotated refresh token) is newer than
+    // what it holds, when it belongs on top of it.
+    if (this.unsaved?.onTop(record)) return;
+    for (const w of this.writing) if (w.onTop(record)) return;
     if (!this.sameGrant(record)) {
       this.generation++;
       Object.assign(this.grant, {
@@ -193,8 +209,6 @@ export class StoreSync {
       this.grant.authorizedAtEstimated = record.authorizedAtEstimated === true;
     }
     if (rt === this.grant.refreshToken) return;
-    // Our own rotated refresh token that the store has not got yet is newer than the store's.
-    if (this.unsaved?.onTop(record)) return;
     this.grant.refreshToken = rt;
     this.unsaved = undefined;
     this.host.refreshTokenAdopted(false);

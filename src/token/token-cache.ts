@@ -165,11 +165,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       'refresh token set; access token will be fetched on next use',
     );
     const mine = this.sync.grant.authorizedAt ?? 0;
-    // A login goes on top of anything but a later login.
+    // A login goes on top of anything but a login made at the same time or later (the first saved
+    // wins a tie), or itself (saved already, maybe rotated since).
     await this.save(
       this.sync.record(),
       (stored) =>
-        this.sync.sameGrant(stored) || !((stored.authorizedAt ?? 0) > mine && !stored.authorizedAtEstimated),
+        !this.sync.sameGrant(stored) &&
+        !((stored.authorizedAt ?? 0) >= mine && !stored.authorizedAtEstimated),
     );
   }
 
@@ -601,9 +603,13 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
    * soon as the store takes writes (`onTop` decides then whether it still belongs on top).
    */
   private async save(record: TokenRecord, onTop: WriteOnTop, refreshTokenChanged = true, base?: number) {
-    const outcome = await this.sync.write(record, onTop, base);
-    if (outcome === 'failed' && refreshTokenChanged) {
-      this.sync.unsaved = { record, onTop };
+    // A write still owed to the store (a login not saved yet) is part of this one: it goes on top
+    // wherever that one would have.
+    const owed = this.sync.unsaved;
+    const rule: WriteOnTop = owed === undefined ? onTop : (stored) => onTop(stored) || owed.onTop(stored);
+    const outcome = await this.sync.write(record, rule, base);
+    if (outcome === 'failed' && (refreshTokenChanged || owed !== undefined)) {
+      this.sync.unsaved = { record, onTop: rule };
       this.logger.error(
         { cache: this.name, refresh_token: fingerprint(this.sync.grant.refreshToken) },
         'could not persist the refresh token; it is kept in memory and saved again once the store recovers',

@@ -19,6 +19,8 @@ interface Waiter {
 export class SharedMemoryBackend {
   /** When true, every store call rejects (the server is unreachable). */
   down = false;
+  /** Each call takes this long on the clock (a slow network); 0 answers in the next microtask. */
+  latencyMs = 0;
   private record: TokenRecord | undefined;
   private lock: { owner: number; until: number } | undefined;
   private nextOwner = 1;
@@ -38,6 +40,12 @@ export class SharedMemoryBackend {
   /** The stored record (a copy), for assertions. */
   peek(): TokenRecord | undefined {
     return this.record ? { ...this.record } : undefined;
+  }
+
+  /** @internal Waits out the latency of one call. */
+  async pause(): Promise<void> {
+    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    else await Promise.resolve();
   }
 
   /** @internal */
@@ -114,6 +122,8 @@ export class SharedMemoryStore implements TokenStore {
   readonly versioned = true;
   /** When true, every call of this connection rejects (its process crashed or was cut off). */
   dead = false;
+  /** When true, change notices to this connection are lost (a dropped pub/sub message). */
+  deaf = false;
   private readonly listeners = new Set<Listener>();
 
   /** Use `backend.connect()`. */
@@ -121,14 +131,14 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Reads the shared record. */
   async load(): Promise<TokenRecord | undefined> {
-    await Promise.resolve();
+    await this.backend.pause();
     this.check();
     return this.backend.read();
   }
 
   /** Replaces the shared record if it is still `expectedVersion`, and tells the other connections. */
   async save(record: TokenRecord, expectedVersion?: number): Promise<number> {
-    await Promise.resolve();
+    await this.backend.pause();
     this.check();
     return this.backend.write(this, record, expectedVersion);
   }
@@ -140,7 +150,7 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Drops the shared access token if it is still `accessToken`, telling the others which one. */
   async invalidate(accessToken: string): Promise<boolean> {
-    await Promise.resolve();
+    await this.backend.pause();
     this.check();
     const record = this.backend.read();
     if (!record || record.accessToken !== accessToken) return false;
@@ -152,18 +162,18 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Takes the lock for `ttlMs` unless a live holder has it. */
   async acquireLock(ttlMs: number): Promise<StoreLock | undefined> {
-    await Promise.resolve();
+    await this.backend.pause();
     this.check();
     const owner = this.backend.tryLock(ttlMs);
     if (owner === undefined) return undefined;
     return {
       release: async () => {
-        await Promise.resolve();
+        await this.backend.pause();
         this.check();
         this.backend.unlock(owner);
       },
       extend: async (ttl: number) => {
-        await Promise.resolve();
+        await this.backend.pause();
         this.check();
         return this.backend.extendLock(owner, ttl);
       },
@@ -172,7 +182,7 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Resolves with the record once its access token is not `current`, or undefined after `timeoutMs`. */
   async waitForChange(current: string | undefined, timeoutMs: number): Promise<TokenRecord | undefined> {
-    await Promise.resolve();
+    await this.backend.pause();
     this.check();
     const now = this.backend.read();
     if (now?.accessToken !== current) return now;
@@ -214,7 +224,7 @@ export class SharedMemoryStore implements TokenStore {
 
   /** @internal */
   notify(record: TokenRecord | undefined, info?: StoreChangeInfo): void {
-    if (this.dead) return;
+    if (this.dead || this.deaf) return;
     for (const listener of this.listeners) listener(record, info);
   }
 }

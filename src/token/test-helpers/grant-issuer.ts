@@ -1,6 +1,5 @@
 import { ReauthorizationRequiredError } from '../errors.js';
-import type { ManualClock } from '../manual-clock.js';
-import type { RefreshFn, RefreshResult } from '../types.js';
+import type { Clock, RefreshFn, RefreshResult } from '../types.js';
 
 interface RefreshTokenState {
   grant: number;
@@ -8,7 +7,7 @@ interface RefreshTokenState {
 }
 
 /**
- * A strict OAuth2 issuer on virtual time, as Spotify behaves at its strictest: every login is a
+ * A strict OAuth2 issuer on any clock (virtual time in unit tests), as Spotify behaves at its strictest: every login is a
  * grant; refresh tokens rotate and each one works once (a used or unknown one answers
  * invalid_grant). Remembers the grant of every access token it issued, so tests can tell a token
  * of an earlier login, and counts refresh tokens presented twice.
@@ -29,7 +28,11 @@ export class GrantIssuer {
   private readonly refreshTokens = new Map<string, RefreshTokenState>();
   private readonly accessTokens = new Map<string, { grant: number; expiresAt: number }>();
 
-  constructor(private readonly clock: ManualClock) {}
+  constructor(private readonly clock: Clock) {}
+
+  private elapsed(): number {
+    return this.clock.sinceBoot?.() ?? this.clock.monotonic();
+  }
 
   /** A new login: returns its refresh token. */
   login(): string {
@@ -61,7 +64,7 @@ export class GrantIssuer {
   /** True while the issuer would accept `accessToken`. */
   accepts(accessToken: string): boolean {
     const t = this.accessTokens.get(accessToken);
-    return t !== undefined && this.clock.sinceBoot() < t.expiresAt;
+    return t !== undefined && this.elapsed() < t.expiresAt;
   }
 
   readonly refresh: RefreshFn = async (ctx) => {
@@ -80,7 +83,7 @@ export class GrantIssuer {
       const accessToken = `access-g${rt.grant}-${++this.serial}-${'x'.repeat(20)}`;
       this.accessTokens.set(accessToken, {
         grant: rt.grant,
-        expiresAt: this.clock.sinceBoot() + this.lifetimeS * 1000,
+        expiresAt: this.elapsed() + this.lifetimeS * 1000,
       });
       const result: RefreshResult = { accessToken, expiresIn: this.lifetimeS };
       if (this.rotate) {
