@@ -56,6 +56,9 @@ class Emulator {
       tokenLifetimeSec: lifetime,
       rotateRefreshTokens: options.rotateRefreshTokens ?? false,
       rotationGraceSec: options.rotationGraceSec ?? 0,
+      ...(options.refreshTokenLifetimeSec === undefined
+        ? {}
+        : { refreshTokenLifetimeSec: options.refreshTokenLifetimeSec }),
       clientId: options.clientId ?? DEMO_CLIENT_ID,
       clientSecret: options.clientSecret ?? DEMO_CLIENT_SECRET,
       refreshTokens: options.refreshTokens ?? [DEMO_REFRESH_TOKEN],
