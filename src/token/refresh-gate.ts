@@ -13,6 +13,8 @@ export class RefreshGate {
   notBeforeMono = 0;
   /** What callers get while the gate is shut. */
   gateError: Error | undefined;
+  /** The gate follows a permanent failure: callers get it unchanged (no Retry-After: it is no rate limit). */
+  permanent = false;
   /** Next background refresh not before this (pause after failed refresh-aheads). */
   nextAheadMono = 0;
   aheadFailures = 0;
@@ -25,15 +27,16 @@ export class RefreshGate {
     this.lastRefreshFailed = false;
     this.notBeforeMono = 0;
     this.gateError = undefined;
+    this.permanent = false;
     this.nextAheadMono = 0;
     this.aheadFailures = 0;
     this.failureStreak = 0;
   }
 
-  /** Shuts the gate until `untilMono`; callers get `error` meanwhile (with the time left). */
-  shut(untilMono: number, error?: Error): void {
+  /** Shuts the gate until `untilMono` (after a Retry-After, or a `permanent` failure). */
+  shut(untilMono: number, permanent: boolean): void {
     this.notBeforeMono = Math.max(this.notBeforeMono, untilMono);
-    if (error !== undefined) this.gateError = error;
+    this.permanent = permanent;
   }
 
   /** Counts a failed refresh; returns the streak length. */
@@ -61,6 +64,7 @@ export class RefreshGate {
   blockedError(nowMono: number): Error | undefined {
     if (this.reauthError !== undefined) return this.reauthError;
     if (nowMono < this.notBeforeMono && this.gateError !== undefined) {
+      if (this.permanent) return this.gateError;
       // Same message and cause, with the time still to wait.
       return new TokenUnavailableError(this.gateError.message, {
         cause: this.gateError.cause,

@@ -84,9 +84,13 @@ describe('decideRetry', () => {
 
   it('stops at once on a permanent failure (invalid_client, a malformed answer) and gates refreshes for permanentErrorGateMs', () => {
     const permanent = new PermanentRefreshError('invalid_client');
-    expect(decideRetry(permanent, 1, policy())).toEqual({ retry: false, gateMs: 60_000 });
+    expect(decideRetry(permanent, 1, policy())).toEqual({ retry: false, gateMs: 60_000, permanent: true });
     const p = policy({ isRetryable: (e) => !(e instanceof TypeError) });
-    expect(decideRetry(new TypeError('bad shape'), 1, p)).toEqual({ retry: false, gateMs: 60_000 });
+    expect(decideRetry(new TypeError('bad shape'), 1, p)).toEqual({
+      retry: false,
+      gateMs: 60_000,
+      permanent: true,
+    });
     expect(decideRetry(permanent, 1, policy({ permanentErrorGateMs: 0 }))).toEqual({
       retry: false,
       gateMs: undefined,

@@ -28,6 +28,8 @@ export type RetryDecision =
       retry: false;
       /** A Retry-After that was not waited out: no refresh may start before it has passed. */
       gateMs: number | undefined;
+      /** The gate follows a permanent failure (not a Retry-After): callers get that failure as it was. */
+      permanent?: true;
     };
 
 /**
@@ -40,7 +42,7 @@ export function decideRetry(error: unknown, attempt: number, policy: RetryPolicy
   if (!retryable && !(error instanceof ReauthorizationRequiredError)) {
     // A retry would get the same answer; so would the next caller for a while.
     const gate = policy.permanentErrorGateMs;
-    return { retry: false, gateMs: gate > 0 ? gate : undefined };
+    return gate > 0 ? { retry: false, gateMs: gate, permanent: true } : { retry: false, gateMs: undefined };
   }
   const retry = attempt < policy.maxAttempts && retryable;
   const retryAfter = error instanceof RetryableRefreshError ? error.retryAfterMs : undefined;

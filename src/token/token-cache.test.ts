@@ -298,8 +298,10 @@ describe('TokenCache failures', () => {
       Array.from({ length: 20 }, () => cache.getAccessToken().catch((e: unknown) => e)),
     );
     expect(calls).toBe(1);
+    // The same failure, as it was: a permanent answer is no rate limit, so no Retry-After.
     expect(gated[0]).toBeInstanceOf(TokenUnavailableError);
-    expect((gated[0] as TokenUnavailableError).retryAfterMs).toBe(60_000);
+    expect(gated[0]).toBe(gated[19]);
+    expect((gated[0] as TokenUnavailableError).retryAfterMs).toBeUndefined();
     await clock.advance(60_000);
     await expect(cache.getAccessToken()).rejects.toThrow(/no access token/);
     expect(calls).toBe(2);

@@ -433,7 +433,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       this.emitSafely('refresh_failed', event);
       return cause;
     }
-    const gated = this.gate.isShut(now);
+    const gated = this.gate.isShut(now) && !this.gate.permanent;
     const error =
       cause instanceof TokenUnavailableError
         ? cause
@@ -444,7 +444,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
               ...(gated ? { retryAfterMs: this.gate.notBeforeMono - now } : {}),
             },
           );
-    if (gated) this.gate.gateError = error;
+    if (this.gate.isShut(now)) this.gate.gateError = error;
     const streak = this.gate.recordFailure(mode === 'background', stillUsable, now, (n) =>
       refreshAheadPause(n, this.settings),
     );
@@ -486,7 +486,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         this.metrics.failure(this.describe(err), this.clock.now());
         const decision = decideRetry(err, attempt, this.settings);
         if (!decision.retry) {
-          if (decision.gateMs !== undefined) this.gate.shut(this.clock.monotonic() + decision.gateMs);
+          if (decision.gateMs !== undefined)
+            this.gate.shut(this.clock.monotonic() + decision.gateMs, decision.permanent === true);
           throw new RefreshFailure(err, attempt);
         }
         const delay = decision.delayMs;
