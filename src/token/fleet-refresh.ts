@@ -32,6 +32,9 @@ const LOCK_RETRY_MS = 100;
  * makes two processes spend the same refresh token.
  */
 export class FleetRefresh {
+  /** Warned that the store is down and this process refreshes alone (once per outage, not per refresh). */
+  private readonly outage = { warned: false };
+
   constructor(private readonly host: FleetHost) {}
 
   /** Gets a new token: through the fleet-wide lock when the store has one, else with `refresh` directly. */
@@ -44,7 +47,7 @@ export class FleetRefresh {
       clock.monotonic() + worstCaseRefreshMs(settings) + settings.lockTtlMs + settings.lockWaitMs;
     const replacing = sync.current?.token ?? sync.lastToken;
     let seen = sync.lastToken;
-    const trouble = new StoreTrouble(this.host);
+    const trouble = new StoreTrouble(this.host, this.outage);
     for (;;) {
       if (this.host.closeSignal.aborted) throw new TokenError('token cache closed');
       // A change notification may have brought another process's token while we waited.
@@ -165,11 +168,15 @@ class StoreTrouble {
   private since: number | undefined;
   private pause = LOCK_RETRY_MS;
 
-  constructor(private readonly host: FleetHost) {}
+  constructor(
+    private readonly host: FleetHost,
+    private readonly outage: { warned: boolean },
+  ) {}
 
   /** A call succeeded. */
   over(): void {
     this.host.storeOk();
+    this.outage.warned = false;
     this.since = undefined;
     this.pause = LOCK_RETRY_MS;
   }
@@ -181,10 +188,11 @@ class StoreTrouble {
     this.since ??= clock.monotonic();
     const failingMs = clock.monotonic() - this.since;
     if (failingMs >= settings.lockWaitMs) {
-      this.host.logger.warn(
-        { cache: this.host.name, failing_ms: Math.round(failingMs) },
-        'shared store down; refreshing without the fleet lock',
-      );
+      const fields = { cache: this.host.name, failing_ms: Math.round(failingMs) };
+      if (this.outage.warned)
+        this.host.logger.debug(fields, 'shared store still down; refreshing without the fleet lock');
+      else this.host.logger.warn(fields, 'shared store down; refreshing without the fleet lock');
+      this.outage.warned = true;
       return true;
     }
     await clock

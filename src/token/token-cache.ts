@@ -311,7 +311,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       // refresh lock, on a fresh read; the versioned save is the final word.
       const lock = await this.fleet.seedLock();
       try {
-        if (lock !== undefined) record = await this.loadRecord();
+        if (this.store.shared) record = await this.loadRecord();
         if (record !== undefined) this.sync.adoptRecord(record);
         if (needsSeed(record)) {
           // A new (or first) seed replaces whatever grant the store held; its login time is unknown.
@@ -321,7 +321,8 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
             { cache: this.name, refresh_token: seedFp },
             'using the configured refresh token (store held none from this seed)',
           );
-          await this.save(this.sync.record(), needsSeed);
+          // Based on the version read: a peer that seeded since makes this save stale, not lost.
+          await this.save(this.sync.record(), needsSeed, true, record?.version ?? 0);
           return;
         }
       } finally {
