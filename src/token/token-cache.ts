@@ -1,13 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { type ActiveToken, reconcileClocks, toActiveToken } from './active-token.js';
+import { type ActiveToken, reconcileClocks } from './active-token.js';
 import { BoundedStore } from './bounded-store.js';
-import {
-  ReauthorizationRequiredError,
-  RefreshTimeoutError,
-  StoreReadError,
-  TokenError,
-  TokenUnavailableError,
-} from './errors.js';
+import { StoreReadError } from './errors.js';
 import type { TokenCacheEvents } from './events.js';
 import { fingerprint } from './fingerprint.js';
 import { FleetRefresh } from './fleet-refresh.js';
@@ -15,32 +9,27 @@ import { LoginWatch } from './login-watch.js';
 import { CacheMetrics } from './metrics.js';
 import { resolveOptions, type TokenCacheOptions, type TokenCacheSettings } from './options.js';
 import { RefreshGate } from './refresh-gate.js';
-import { checkResult, decideRetry, refreshAheadPause } from './retry-policy.js';
-import { scrubError } from './scrub-error.js';
+import { closedError, type RefreshMode, RefreshRunner } from './refresh-runner.js';
+import { Redactor } from './secret-text.js';
 import { buildSnapshot, type TokenCacheSnapshot } from './snapshot.js';
 import { StoreHealthTracker } from './store-health.js';
-import { StoreSync, type WriteOnTop } from './store-sync.js';
-import type { CacheState, Clock, Logger, RefreshResult, TokenProvider, TokenRecord } from './types.js';
+import { StoreSync } from './store-sync.js';
+import type { CacheState, Clock, Logger, TokenProvider, TokenRecord } from './types.js';
 
 // Callers inside the project import these types from here as well as from the package entry.
 export type * from './events.js';
 export type { TokenCacheOptions } from './options.js';
 export type { TokenCacheSnapshot } from './snapshot.js';
 
-type RefreshMode = 'foreground' | 'background' | 'forced';
-
 /** Wall time running off from monotonic time by this much is a step or a suspend: look closer. */
 const CLOCK_SKEW_MS = 100;
-/** Error text in logs and status is cut to this length, after redaction. */
-const MAX_ERROR_TEXT = 300;
-/** Pauses between attempts to save a write that failed: 1 s doubling up to this. */
-const MAX_RESAVE_PAUSE_MS = 30_000;
 
 /**
  * A single-flight OAuth2 access-token cache with refresh-ahead, retries, versioned (compare-and-
- * set) persistence and optional fleet-wide coordination through a shared store. The parts:
- * `StoreSync` (the record and its versioned writes), `FleetRefresh` (the fleet lock),
- * `RefreshGate` (failures and gates), `retry-policy` (what a failure means).
+ * set) persistence and optional fleet-wide coordination through a shared store. This class is the
+ * single-flight façade; the parts: `RefreshRunner` (one refresh: attempts, save, failure),
+ * `StoreSync` (the record, versioned writes, adoption of changes made elsewhere), `FleetRefresh`
+ * (the fleet lock), `RefreshGate` (failures and gates), `retry-policy` (what a failure means).
  */
 export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenProvider {
   readonly name: string;
@@ -54,11 +43,11 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   private readonly gate = new RefreshGate();
   private readonly fleet: FleetRefresh;
   private readonly loginWatch: LoginWatch;
+  private readonly redactor: Redactor;
+  private readonly runner: RefreshRunner;
   private readonly closeController = new AbortController();
   private readonly closeSignal = this.closeController.signal;
   private inflight: Promise<ActiveToken> | undefined;
-  /** The loop saving a write the store missed, while it runs. */
-  private resaving: Promise<void> | undefined;
   private loaded = false;
   private loading: Promise<void> | undefined;
   private closed = false;
@@ -92,6 +81,28 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       loadRecord: () => this.loadRecord(),
     });
     this.loginWatch = new LoginWatch(this.settings, this.name);
+    this.redactor = new Redactor(() => [
+      this.sync.current?.token,
+      this.sync.lastToken,
+      this.sync.grant.refreshToken,
+      this.settings.seedRefreshToken,
+    ]);
+    this.runner = new RefreshRunner({
+      name: this.name,
+      settings: this.settings,
+      clock,
+      logger,
+      metrics: this.metrics,
+      gate: this.gate,
+      sync: this.sync,
+      fleet: this.fleet,
+      loginWatch: this.loginWatch,
+      redactor: this.redactor,
+      closeSignal: this.closeSignal,
+      emit: (event, ...args) => this.emitSafely(event, ...args),
+      isClosed: () => this.closed,
+      isBusy: () => this.inflight !== undefined,
+    });
   }
 
   /** Returns a usable access token, from the cache when possible, else from one shared refresh. */
@@ -167,9 +178,9 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     const mine = this.sync.grant.authorizedAt ?? 0;
     // A login goes on top of anything but a login made at the same time or later (the first saved
     // wins a tie), or itself (saved already, maybe rotated since).
-    await this.save(
+    await this.runner.save(
       this.sync.record(),
-      (stored) =>
+      (stored: TokenRecord) =>
         !this.sync.sameGrant(stored) &&
         !((stored.authorizedAt ?? 0) >= mine && !stored.authorizedAtEstimated),
     );
@@ -223,7 +234,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     this.unsubscribe = undefined;
     this.closeController.abort(closedError());
     await this.inflight?.catch(() => {});
-    await this.resaving;
+    await this.runner.resaving;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -231,12 +242,12 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
   /** A store call succeeded. */
   private storeOk(): void {
     this.storeHealth.ok();
-    if (this.sync.unsaved !== undefined) this.resaveSoon();
+    if (this.sync.unsaved !== undefined) this.runner.resaveSoon();
   }
 
   /** Counts a failed store call and marks the store degraded until a call succeeds again. */
   private storeFailed(op: string, err: unknown): void {
-    const reason = `${op} failed: ${this.describe(err)}`;
+    const reason = `${op} failed: ${this.redactor.describe(err)}`;
     this.metrics.error(`store ${reason}`, this.clock.now());
     this.storeHealth.failed(op, reason);
     if (err instanceof StoreReadError) this.storeHealth.unreadableRecord(reason);
@@ -322,7 +333,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
             'using the configured refresh token (store held none from this seed)',
           );
           // Based on the version read: a peer that seeded since makes this save stale, not lost.
-          await this.save(this.sync.record(), needsSeed, true, record?.version ?? 0);
+          await this.runner.save(this.sync.record(), needsSeed, true, record?.version ?? 0);
           return;
         }
       } finally {
@@ -388,262 +399,11 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
 
   /** Starts the one refresh of this process; callers arriving meanwhile join it. */
   private startRefresh(mode: RefreshMode): Promise<ActiveToken> {
-    const flight: Promise<ActiveToken> = this.runRefresh(mode).finally(() => {
+    const flight: Promise<ActiveToken> = this.runner.run(mode).finally(() => {
       if (this.inflight === flight) this.inflight = undefined;
     });
     this.inflight = flight;
     return flight;
-  }
-
-  private async runRefresh(mode: RefreshMode): Promise<ActiveToken> {
-    const started = this.clock.monotonic();
-    const replacing = this.sync.current;
-    this.metrics.refreshStarted(mode === 'background');
-    try {
-      const token = await this.fleet.obtain(() => this.refreshUpstream());
-      this.gate.reset();
-      this.loginWatch.check(this.sync.grant, this.clock.now(), this.logger);
-      return token;
-    } catch (err) {
-      throw this.refreshFailed(err, mode, replacing);
-    } finally {
-      this.metrics.refreshFinished(this.clock.monotonic() - started);
-    }
-  }
-
-  /** Records a failed refresh and returns the error every waiter gets. */
-  private refreshFailed(err: unknown, mode: RefreshMode, replacing: ActiveToken | undefined): Error {
-    if (this.closed) return closedError();
-    const now = this.clock.monotonic();
-    const cur = this.sync.current;
-    const stillUsable = cur !== undefined && now < cur.usableUntilMono;
-    if (replacing !== undefined) replacing.replacementFailed = true;
-    const attempts = err instanceof RefreshFailure ? err.attempts : 0;
-    // Callers get this error (or wrap it): nothing a refresh function put into it may leak a token.
-    const cause = scrubError(err instanceof RefreshFailure ? err.cause : err, (text) => this.redact(text));
-    const message = this.describe(cause);
-    const event = { cache: this.name, error: message, background: stillUsable, attempts };
-    if (cause instanceof ReauthorizationRequiredError) {
-      this.gate.reauthError = cause;
-      this.metrics.error(message, this.clock.now());
-      this.logger.error(
-        { cache: this.name, err: message },
-        'refresh token rejected: re-authorization required',
-      );
-      this.emitSafely('reauthorization_required', { cache: this.name, error: message });
-      this.emitSafely('refresh_failed', event);
-      return cause;
-    }
-    const gated = this.gate.isShut(now) && !this.gate.permanent;
-    const error =
-      cause instanceof TokenUnavailableError
-        ? cause
-        : new TokenUnavailableError(
-            `could not refresh the access token after ${attempts} attempt(s): ${message}`,
-            {
-              cause,
-              ...(gated ? { retryAfterMs: this.gate.notBeforeMono - now } : {}),
-            },
-          );
-    if (this.gate.isShut(now)) this.gate.gateError = error;
-    const streak = this.gate.recordFailure(mode === 'background', stillUsable, now, (n) =>
-      refreshAheadPause(n, this.settings),
-    );
-    const fields = {
-      cache: this.name,
-      err: message,
-      attempts,
-      background: stillUsable,
-      consecutive_failures: streak,
-    };
-    // An outage should not flood the log: full level on failures 1, 2, 4, 8, ... of a streak.
-    if ((streak & (streak - 1)) !== 0) this.logger.debug(fields, 'token refresh failed again');
-    else if (stillUsable) this.logger.warn(fields, 'refresh-ahead failed; still serving the current token');
-    else this.logger.error(fields, 'token refresh failed; no usable token');
-    this.emitSafely('refresh_failed', event);
-    return error;
-  }
-
-  /** Calls the refresh function with retries, then persists and installs the result. */
-  private async refreshUpstream(): Promise<ActiveToken> {
-    let attempt = 0;
-    for (;;) {
-      attempt++;
-      const generation = this.sync.generation;
-      const spent = this.sync.grant.refreshToken;
-      const base = this.sync.version;
-      const startMono = this.clock.monotonic();
-      const startWall = this.clock.now();
-      this.metrics.attempt();
-      let result: RefreshResult;
-      try {
-        result = checkResult(await this.attemptOnce(attempt, spent));
-      } catch (err) {
-        if (this.closed) throw closedError();
-        if (generation !== this.sync.generation) {
-          attempt = 0; // a login replaced the grant mid-attempt: start over with it
-          continue;
-        }
-        this.metrics.failure(this.describe(err), this.clock.now());
-        const decision = decideRetry(err, attempt, this.settings);
-        if (!decision.retry) {
-          if (decision.gateMs !== undefined)
-            this.gate.shut(this.clock.monotonic() + decision.gateMs, decision.permanent === true);
-          throw new RefreshFailure(err, attempt);
-        }
-        const delay = decision.delayMs;
-        this.logger.debug(
-          { cache: this.name, attempt, err: this.describe(err), retry_in_ms: Math.round(delay) },
-          'token refresh attempt failed; retrying',
-        );
-        if (delay > 0) await this.clock.sleep(delay, this.closeSignal);
-        continue;
-      }
-      if (generation === this.sync.generation) {
-        this.metrics.success();
-        const active = await this.commit(result, { spent, generation, base, startMono, startWall });
-        if (active !== undefined) return active;
-      }
-      if (this.closed) throw closedError();
-      attempt = 0; // the grant changed (a login here or elsewhere): this result is void
-    }
-  }
-
-  /** One upstream request with `refreshToken`, aborted after attemptTimeoutMs or on close. */
-  private async attemptOnce(attempt: number, refreshToken: string | undefined): Promise<RefreshResult> {
-    const controller = new AbortController();
-    const onClose = () => controller.abort(closedError());
-    this.closeSignal.addEventListener('abort', onClose, { once: true });
-    const timer = new AbortController();
-    const timeoutMs = this.settings.attemptTimeoutMs;
-    const timeout = this.clock.sleep(timeoutMs, timer.signal).then(
-      () => {
-        const err = new RefreshTimeoutError(`refresh attempt timed out after ${timeoutMs} ms`);
-        controller.abort(err);
-        throw err;
-      },
-      () => new Promise<never>(() => {}),
-    );
-    try {
-      const request = Promise.resolve().then(() =>
-        this.settings.refresh({ refreshToken, signal: controller.signal, attempt }),
-      );
-      return await Promise.race([request, timeout]);
-    } finally {
-      timer.abort();
-      this.closeSignal.removeEventListener('abort', onClose);
-    }
-  }
-
-  /**
-   * Saves the result as the next version (the rotated refresh token above all), then hands the
-   * token out. Undefined when the grant changed meanwhile (a login during the save): the result
-   * belongs to the old grant and is discarded.
-   */
-  private async commit(
-    result: RefreshResult,
-    from: {
-      spent: string | undefined;
-      generation: number;
-      base: number;
-      startMono: number;
-      startWall: number;
-    },
-  ): Promise<ActiveToken | undefined> {
-    const { spent, generation, startMono, startWall } = from;
-    const rotated = result.refreshToken !== undefined && result.refreshToken !== spent;
-    if (rotated) this.sync.grant.refreshToken = result.refreshToken;
-    const times = {
-      expiresAt: startWall + result.expiresIn * 1000,
-      obtainedAt: startWall,
-      expiresIn: result.expiresIn,
-      scope: result.scope,
-    };
-    const record: TokenRecord = { accessToken: result.accessToken, ...times, ...this.sync.record() };
-    // Deadlines count from the request's start: the provider's clock started no earlier.
-    const active = toActiveToken(record, startMono, startWall, this.settings);
-    if (active === undefined) throw new TokenUnavailableError('refresh returned an unusable token');
-    // On top of the store's record only while it is this grant, still holds the refresh token
-    // spent, and holds no token obtained later (a holder whose lock lapsed is fenced off).
-    const onTop: WriteOnTop = (stored) =>
-      this.sync.sameGrant(stored) &&
-      (stored.refreshToken === spent || stored.refreshToken === record.refreshToken) &&
-      !(stored.accessToken !== undefined && (stored.obtainedAt ?? 0) > startWall);
-    const outcome = await this.save(record, onTop, rotated, from.base);
-    if (generation !== this.sync.generation) return undefined;
-    if (outcome === 'superseded') {
-      // Another holder saved this grant meanwhile (our lock had lapsed): its record won. Serve its
-      // token when usable; ours is valid for the same grant, so serve it unsaved otherwise.
-      const theirs = this.sync.current;
-      if (theirs !== undefined && this.clock.monotonic() < theirs.usableUntilMono) return theirs;
-    }
-    this.sync.install(active);
-    const durationMs = Math.round(this.clock.monotonic() - startMono);
-    this.logger.info(
-      {
-        cache: this.name,
-        fingerprint: active.fingerprint,
-        expires_in_s: this.remainingS(active),
-        rotated,
-        duration_ms: durationMs,
-      },
-      'access token refreshed',
-    );
-    this.emitSafely('refreshed', {
-      cache: this.name,
-      fingerprint: active.fingerprint,
-      expiresAt: new Date(times.expiresAt).toISOString(),
-      source: 'upstream',
-      rotated,
-      durationMs,
-    });
-    return active;
-  }
-
-  /**
-   * A versioned write; when it fails, the cache keeps serving from memory and saves again as
-   * soon as the store takes writes (`onTop` decides then whether it still belongs on top).
-   */
-  private async save(record: TokenRecord, onTop: WriteOnTop, refreshTokenChanged = true, base?: number) {
-    // A write still owed to the store (a login not saved yet) is part of this one: it goes on top
-    // wherever that one would have.
-    const owed = this.sync.unsaved;
-    const rule: WriteOnTop = owed === undefined ? onTop : (stored) => onTop(stored) || owed.onTop(stored);
-    const outcome = await this.sync.write(record, rule, base);
-    if (outcome === 'failed' && (refreshTokenChanged || owed !== undefined)) {
-      this.sync.unsaved = { record, onTop: rule };
-      this.logger.error(
-        { cache: this.name, refresh_token: fingerprint(this.sync.grant.refreshToken) },
-        'could not persist the refresh token; it is kept in memory and saved again once the store recovers',
-      );
-      this.resaveSoon();
-    }
-    return outcome;
-  }
-
-  /** Retries an unsaved write with backoff until it lands, is superseded, or the cache closes. */
-  private resaveSoon(): void {
-    if (this.resaving !== undefined || this.closed) return;
-    this.resaving = (async () => {
-      try {
-        for (
-          let pause = 1000;
-          this.sync.unsaved !== undefined;
-          pause = Math.min(pause * 2, MAX_RESAVE_PAUSE_MS)
-        ) {
-          await this.clock.sleep(pause, this.closeSignal);
-          const unsaved = this.sync.unsaved;
-          if (unsaved === undefined || this.inflight !== undefined) continue;
-          if ((await this.sync.write(unsaved.record, unsaved.onTop)) === 'failed') continue;
-          if (this.sync.unsaved === unsaved) this.sync.unsaved = undefined;
-          this.logger.info({ cache: this.name }, 'saved the refresh token that the store had missed');
-        }
-      } catch {
-        // closed while pausing
-      } finally {
-        this.resaving = undefined;
-      }
-    })();
   }
 
   private state(mono: number): CacheState {
@@ -657,27 +417,6 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     return 'empty';
   }
 
-  /** An error as text for logs and status: secrets redacted first, then cut to length. */
-  private describe(err: unknown): string {
-    const text = this.redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-    return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
-  }
-
-  /** Replaces any secret this cache knows with its fingerprint. */
-  private redact(text: string): string {
-    let out = text;
-    for (const secret of [
-      this.sync.current?.token,
-      this.sync.lastToken,
-      this.sync.grant.refreshToken,
-      this.settings.seedRefreshToken,
-    ]) {
-      if (secret && secret.length >= 8 && out.includes(secret))
-        out = out.split(secret).join(`[${fingerprint(secret)}]`);
-    }
-    return out;
-  }
-
   private remainingS(active: ActiveToken): number {
     return Math.round((active.deadlineMono - this.clock.monotonic()) / 1000);
   }
@@ -687,23 +426,9 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       (this.emit as (e: K, ...a: TokenCacheEvents[K]) => boolean)(event, ...args);
     } catch (err) {
       this.logger.error(
-        { cache: this.name, event, err: this.describe(err) },
+        { cache: this.name, event, err: this.redactor.describe(err) },
         'token cache event listener threw',
       );
     }
   }
-}
-
-/** A refresh that gave up, with the number of attempts made. */
-class RefreshFailure extends Error {
-  constructor(
-    override readonly cause: unknown,
-    readonly attempts: number,
-  ) {
-    super('refresh failed');
-  }
-}
-
-function closedError(): TokenError {
-  return new TokenError('token cache closed');
 }
