@@ -166,8 +166,10 @@ async function lane(iterations: number, rotationGraceSec = 0): Promise<LaneResul
         break;
       }
       result.lostInFlight++;
-      // The user logs in again (the test installs the emulator's current token) and the loop goes on.
-      await createFileStore(file).save({ refreshToken: newest });
+      // The user logs in again (the test installs the emulator's current token, on top of whatever
+      // version the file holds) and the loop goes on.
+      const store = createFileStore(file);
+      await store.save({ refreshToken: newest }, (await store.load())?.version ?? 0);
     }
     result.grants = emulator.stats().tokenGrants.refresh_token;
     result.leftoverTempFiles = readdirSync(dir).filter((f) => f.endsWith('.tmp')).length;

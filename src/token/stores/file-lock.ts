@@ -12,12 +12,15 @@ export interface FileLockOptions {
 }
 
 const HOST = hostname();
+/** A lock file still without its holder's line after this long was left by a killed process. */
+const HALF_WRITTEN_MS = 1_000;
 
 /**
  * Runs `task` while holding the advisory lock file `lockPath`, created with O_EXCL so only one
  * process (or store object) holds it. A lock left by a dead process on this host, or one older
- * than `staleMs` (its holder kept it for a read-compare-write of milliseconds, so it is gone), is
- * taken over: renamed aside first, so two processes that both judged it stale cannot both win.
+ * than `staleMs` (its holder kept it for a read-compare-write of milliseconds, so it is gone), or
+ * one left empty by a process killed between creating and writing it, is taken over: renamed
+ * aside first, so two processes that both judged it stale cannot both win.
  */
 export async function withFileLock<T>(
   lockPath: string,
@@ -73,11 +76,13 @@ async function takeOverIfStale(lockPath: string, staleMs: number): Promise<boole
     // Released between our attempt and this look: just try again.
     return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
-  const [pidText, host] = text.trim().split(' ');
+  const [pidText, host, nonce] = text.trim().split(' ');
   const pid = Number(pidText);
   const deadHolder = host === HOST && Number.isInteger(pid) && pid > 0 && !isAlive(pid);
-  // A half-written lock (no pid yet) is young; only age makes it stale.
-  if (!deadHolder && ageMs < staleMs) return false;
+  // A holder writes its pid right after creating the file: one still without it after a second
+  // was killed in between (kill -9), and will never let go.
+  const orphaned = nonce === undefined && ageMs >= HALF_WRITTEN_MS;
+  if (!deadHolder && !orphaned && ageMs < staleMs) return false;
   const aside = `${lockPath}.stale.${randomBytes(4).toString('hex')}`;
   try {
     await rename(lockPath, aside);

@@ -214,6 +214,14 @@ describe('FileStore', () => {
     expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
   });
 
+  it('takes over a lock file left empty by a process killed between creating and writing it', async () => {
+    const a = new FileStore(path, { logger, lockTimeoutMs: 3_000 });
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(a.lockPath, '');
+    expect(await a.save(record)).toBe(1);
+    expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
+  });
+
   it('waits for a live holder of the lock file and fails the save when it does not let go', async () => {
     const a = new FileStore(path, { logger, lockTimeoutMs: 200 });
     await mkdir(join(dir, 'state'), { recursive: true });
