@@ -120,6 +120,10 @@ async function lane(iterations: number, rotationGraceSec = 0): Promise<LaneResul
     for (let i = 0; i < iterations; i++) {
       const before = parseTokenFile(JSON.parse(readFileSync(file, 'utf8'))).record?.refreshToken;
       const lines = await runAndKill(config);
+      // A token request the worker sent just before it died may still be on its way through the
+      // emulator (in this process): let it land before judging, or the next worker meets its rotation.
+      await new Promise((r) => setTimeout(r, 30));
+      while (emulator.stats().refreshesInFlight > 0) await new Promise((r) => setTimeout(r, 10));
       const errors = lines.filter((l) => l.startsWith('error'));
       if (errors.length > 0) result.failures.push(`iteration ${i}: worker failed: ${errors.join('; ')}`);
 
