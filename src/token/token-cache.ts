@@ -4,6 +4,7 @@ import { BoundedStore } from './bounded-store.js';
 import { StoreReadError } from './errors.js';
 import type { TokenCacheEvents } from './events.js';
 import { fingerprint } from './fingerprint.js';
+import { firstLoad } from './first-load.js';
 import { FleetRefresh } from './fleet-refresh.js';
 import { LoginWatch } from './login-watch.js';
 import { CacheMetrics } from './metrics.js';
@@ -312,49 +313,21 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
         this.storeFailed('subscribe', err);
       }
     }
-    let record = await this.loadRecord();
-    const seed = this.settings.seedRefreshToken;
-    const seedFp = fingerprint(seed);
-    const needsSeed = (r: TokenRecord | undefined) =>
-      seed !== undefined && (!r?.refreshToken || r.seedFingerprint !== seedFp);
-    if (seed !== undefined && needsSeed(record)) {
-      // In a fleet another process may have seeded (and rotated) since our read: decide under the
-      // refresh lock, on a fresh read; the versioned save is the final word.
-      const lock = await this.fleet.seedLock();
-      try {
-        if (this.store.shared) record = await this.loadRecord();
-        if (record !== undefined) this.sync.adoptRecord(record);
-        if (needsSeed(record)) {
-          // A new (or first) seed replaces whatever grant the store held; its login time is unknown.
-          this.sync.startGrant(seed, { seedFingerprint: seedFp, estimated: true });
-          this.loaded = true;
-          this.logger.info(
-            { cache: this.name, refresh_token: seedFp },
-            'using the configured refresh token (store held none from this seed)',
-          );
-          // Based on the version read: a peer that seeded since makes this save stale, not lost.
-          await this.runner.save(this.sync.record(), needsSeed, true, record?.version ?? 0);
-          return;
-        }
-      } finally {
-        await lock?.release().catch((err: unknown) => this.storeFailed('unlock', err));
-      }
-    }
-    if (record !== undefined && this.sync.generation === 0) {
-      this.sync.adoptRecord(record);
-      const g = this.sync.grant;
-      if (g.refreshToken !== undefined && g.authorizedAt === undefined) {
-        // A record from before logins were dated: count from now, as an estimate.
-        g.authorizedAt = this.clock.now();
-        g.authorizedAtEstimated = true;
-      }
-      const candidate = this.sync.adoptIfBetter(record, false);
-      if (candidate !== undefined)
-        this.logger.info(
-          { cache: this.name, fingerprint: candidate.fingerprint, expires_in_s: this.remainingS(candidate) },
-          'reusing stored access token',
-        );
-    }
+    await firstLoad({
+      name: this.name,
+      settings: this.settings,
+      clock: this.clock,
+      logger: this.logger,
+      sync: this.sync,
+      fleet: this.fleet,
+      shared: this.store.shared,
+      loadRecord: () => this.loadRecord(),
+      storeFailed: (op, err) => this.storeFailed(op, err),
+      save: (record, onTop, changed, base) => this.runner.save(record, onTop, changed, base),
+      markLoaded: () => {
+        this.loaded = true;
+      },
+    });
     this.loaded = true;
     this.loginWatch.check(this.sync.grant, this.clock.now(), this.logger);
   }
