@@ -73,8 +73,10 @@ export interface Config {
   timezone: string;
   /** Default snooze length of alarms. */
   snoozeMinutes: number;
-  /** How late an alarm missed while the server was down may still fire. */
+  /** How late an alarm missed while the server was down may still fire (and how long a ring retries Spotify). */
   alarmGraceMs: number;
+  /** How long an alarm keeps trying its configured (idle or absent) speaker before another device plays. */
+  deviceFallbackMs: number;
   libraryCacheMs: number;
   shutdownTimeoutMs: number;
   /** Where each setting's value came from, for diagnostics (never the values). */
@@ -190,6 +192,7 @@ export function loadConfig(sources: ConfigSources): Config {
     timezone: s.SPOTIPI_TIMEZONE ?? machineTimeZone(s.TZ),
     snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,
     alarmGraceMs: s.SPOTIPI_ALARM_GRACE_MINUTES * 60_000,
+    deviceFallbackMs: s.SPOTIPI_DEVICE_FALLBACK_SECONDS * 1000,
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,
