@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
 import type { EmulatorOptions, RunningEmulator } from '../emulator/types.js';
-import { AccountsClient } from '../spotify/accounts-client.js';
+import { AccountsClient, isRetryableRefreshError } from '../spotify/accounts-client.js';
 import { SpotifyWebApi } from '../spotify/web-api-client.js';
 import { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
@@ -83,6 +83,7 @@ export async function connectSpotify(
     const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
     const tokenCache = new TokenCache({
       refresh: failureTimer.wrap(accounts.refreshFn()),
+      isRetryable: isRetryableRefreshError,
       store,
       clock,
       logger: logger.child({ module: 'token-cache' }),
