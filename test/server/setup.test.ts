@@ -95,6 +95,8 @@ describe('first-run setup (POST /api/setup)', () => {
 
     const account = await (await fetch(`${server.url}/api/settings/account`)).json();
     expect(account).toMatchObject({ mode: 'spotify', connected: true, token: { state: 'valid' } });
+    // A fresh login: valid for Spotify's refresh-token lifetime from now.
+    expect(Date.parse(account.login_expires_at)).toBeGreaterThan(Date.now() + 100 * 86_400_000);
     expect(account.user.display_name).toBeTruthy();
     expect(JSON.stringify(account)).not.toMatch(/BQ|refresh-token/);
     expect((await fetch(`${server.url}/api/devices`)).status).toBe(200);

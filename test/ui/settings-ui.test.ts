@@ -207,6 +207,7 @@ describe('first-run setup in the browser', () => {
     expect(await page.locator('#setup').isVisible()).toBe(false);
     expect(await page.locator('#demo-badge').isVisible()).toBe(false);
     await expect.poll(() => page.locator('#account-detail').textContent()).toContain('valid');
+    expect(await page.locator('#account-detail').textContent()).toContain('login valid until');
     expect(await page.locator('#account-disconnect').isVisible()).toBe(true);
     const health = await getJson<{ mode: string }>(demo, '/healthz');
     expect(health.mode).toBe('spotify');

@@ -179,6 +179,14 @@ function renderAccount() {
   if (summary.premium === false) parts.push(t('account.free'));
   if (summary.premium === null && summary.name) parts.push(t('account.premiumUnknown'));
   if (account?.token?.state) parts.push(t(`token.state.${account.token.state}`));
+  if (summary.status === 'connected' && account?.login_expires_at) {
+    const date = new Date(account.login_expires_at);
+    if (!Number.isNaN(date.getTime())) {
+      parts.push(
+        t('account.loginUntil', { date: date.toLocaleDateString(language(), { dateStyle: 'medium' }) }),
+      );
+    }
+  }
   byId('account-detail').textContent = parts.join(' · ');
   const error = byId('account-error');
   error.textContent = account?.user_error ?? account?.error ?? '';

@@ -21,6 +21,8 @@ export interface AccountView {
   /** Why `user` is missing although connected (Spotify unreachable, …). */
   user_error: string | null;
   token: { state: string; refresh_token_fingerprint: string | null };
+  /** When this login stops working (Spotify's refresh-token lifetime), from the token cache. */
+  login_expires_at: string | null;
   /** Where SPOTIFY_REFRESH_TOKEN is set, if it is: Disconnect lasts only until the next restart then. */
   refresh_token_source: string | null;
 }
@@ -66,6 +68,7 @@ export const settingsRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app,
       user,
       user_error: userError,
       token: { state: String(after.state), refresh_token_fingerprint: after.refresh_token.fingerprint },
+      login_expires_at: after.login?.expires_at ?? null,
       refresh_token_source: deps.config.sources.SPOTIFY_REFRESH_TOKEN ?? null,
     };
   });
