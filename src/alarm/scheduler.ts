@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
+import { decodeAlarmsFile, encodeAlarmsFile, NO_PRESERVED_FIELDS, type PreservedFields } from './alarms-file.js';
 import { ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
 import {
   type AlarmSpec,
@@ -60,10 +61,6 @@ const lastResultSchema = z.object({
   scheduled_for: z.string(),
   reason: z.string().optional(),
   device: z.string().optional(),
-});
-const fileSchema = z.object({
-  version: z.literal(1),
-  alarms: z.array(z.unknown()),
 });
 const runtimeSchema = z.object({
   anchorAt: z.number(),
@@ -139,7 +136,9 @@ const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 export class AlarmScheduler extends EventEmitter {
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly file: JsonStateFile<{ version: 1; alarms: StoredAlarm[] }>;
+  private readonly file: JsonStateFile<ReturnType<typeof encodeAlarmsFile>>;
+  /** Fields of the alarms file this version does not know, written back unchanged (alarms-file.ts). */
+  private preserved: PreservedFields = NO_PRESERVED_FIELDS;
   private readonly alarms = new Map<string, StoredAlarm>();
   /** Aborts the firing/fade of a ringing alarm. */
   private readonly active = new Map<string, AbortController>();
@@ -205,14 +204,12 @@ export class AlarmScheduler extends EventEmitter {
   /** Reads the alarms file without scheduling anything (for offline edits such as import-config). */
   async load(): Promise<void> {
     this.alarms.clear();
-    const doc = await this.file.load((raw) => fileSchema.parse(raw) as { version: 1; alarms: StoredAlarm[] });
-    for (const entry of (doc?.alarms ?? []) as unknown[]) {
-      const parsed = z.object({ spec: alarmSpecSchema, runtime: runtimeSchema }).safeParse(entry);
-      if (!parsed.success) {
-        this.log.warn({ entry: JSON.stringify(entry).slice(0, 200) }, 'skipping an unreadable stored alarm');
-        continue;
-      }
-      const { spec, runtime } = parsed.data;
+    // Throws UnreadableStateFileError rather than dropping alarms it cannot read.
+    const decoded = await this.file.load((raw) =>
+      decodeAlarmsFile(raw, { spec: alarmSpecSchema, runtime: runtimeSchema }),
+    );
+    this.preserved = decoded?.preserved ?? NO_PRESERVED_FIELDS;
+    for (const { spec, runtime } of decoded?.entries ?? []) {
       const stored: StoredAlarm = { spec: { ...spec, days: sortDays(spec.days) }, runtime: { ...runtime } };
       this.alarms.set(spec.id, stored);
     }
@@ -434,7 +431,7 @@ export class AlarmScheduler extends EventEmitter {
   }
 
   private persist(): Promise<void> {
-    return this.file.save({ version: 1, alarms: [...this.alarms.values()] });
+    return this.file.save(encodeAlarmsFile([...this.alarms.values()], this.preserved));
   }
 
   private persistInBackground(): void {

@@ -1,6 +1,25 @@
-import { rename } from 'node:fs/promises';
 import type { Logger } from '../token/types.js';
 import { readJsonFile, removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js';
+
+/**
+ * A state file exists but cannot be read safely (not JSON, a newer version, content that does
+ * not validate). The server refuses to start on it (`spotipi serve` exits with code 2) instead of
+ * starting empty and overwriting the user's alarms at the next save.
+ */
+export class UnreadableStateFileError extends Error {
+  override name = 'UnreadableStateFileError';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${path} cannot be read safely: ${problem}. SpotiPi did not start, so that nothing in it is lost or overwritten; ` +
+        'fix or move the file (or run the SpotiPi version that wrote it), then start again',
+      options,
+    );
+  }
+}
 
 /**
  * One small JSON document on disk, replaced atomically on every save.
@@ -21,25 +40,30 @@ export class JsonStateFile<T> {
   ) {}
 
   /**
-   * Reads the document. A file that does not parse is moved aside (`.corrupt-<time>`) and
-   * treated as absent, so one bad file cannot keep the server from starting.
+   * Reads the document; undefined when there is none. A file that is not JSON, or that `parse`
+   * rejects, throws UnreadableStateFileError and is left exactly as it is: moving it aside and
+   * starting empty would lose every alarm at the next save.
    */
-  async load(parse: (raw: unknown) => T): Promise<T | undefined> {
+  async load<R = T>(parse: (raw: unknown) => R): Promise<R | undefined> {
     await removeStaleTempFiles(this.path);
     let raw: unknown;
     try {
       raw = await readJsonFile(this.path);
     } catch (err) {
-      await this.quarantine(err);
-      return undefined;
+      const problem = err instanceof SyntaxError ? `it is not valid JSON (${err.message})` : describe(err);
+      throw this.unreadable(problem, err);
     }
     if (raw === undefined) return undefined;
     try {
       return parse(raw);
     } catch (err) {
-      await this.quarantine(err);
-      return undefined;
+      throw this.unreadable(describe(err), err);
     }
+  }
+
+  private unreadable(problem: string, cause: unknown): UnreadableStateFileError {
+    this.logger?.error({ path: this.path, problem }, 'state file cannot be read safely; left untouched');
+    return new UnreadableStateFileError(this.path, problem, { cause });
   }
 
   /** Queues `doc` for writing; writes are serialised and coalesced (only the newest is written). */
@@ -62,13 +86,12 @@ export class JsonStateFile<T> {
   flush(): Promise<void> {
     return this.writing.catch(() => {});
   }
+}
 
-  private async quarantine(err: unknown): Promise<void> {
-    const aside = `${this.path}.corrupt-${Date.now()}`;
-    this.logger?.error(
-      { path: this.path, movedTo: aside, err: err instanceof Error ? err.message : String(err) },
-      'state file unreadable; moved aside and starting empty',
-    );
-    await rename(this.path, aside).catch(() => {});
-  }
+/** The problem in words: a zod error names its first issue's field. */
+function describe(err: unknown): string {
+  const issues = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+  const first = Array.isArray(issues) ? issues[0] : undefined;
+  if (first) return `"${first.path.map(String).join('.')}" is invalid: ${first.message}`;
+  return err instanceof Error ? err.message : String(err);
 }
