@@ -62,6 +62,8 @@ export interface Config {
   snoozeMinutes: number;
   /** How late an alarm missed while the server was down may still fire. */
   alarmGraceMs: number;
+  /** The fallback chime: player command setting (undefined = aplay when present; "off") and delay. */
+  fallback: { command: string | undefined; afterMs: number };
   libraryCacheMs: number;
   shutdownTimeoutMs: number;
   /** Where each setting's value came from, for diagnostics (never the values). */
@@ -170,6 +172,7 @@ export function loadConfig(sources: ConfigSources): Config {
     timezone: s.SPOTIPI_TIMEZONE ?? machineTimeZone(s.TZ),
     snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,
     alarmGraceMs: s.SPOTIPI_ALARM_GRACE_MINUTES * 60_000,
+    fallback: { command: s.SPOTIPI_FALLBACK_COMMAND, afterMs: s.SPOTIPI_FALLBACK_AFTER_SECONDS * 1000 },
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,
