@@ -9,7 +9,10 @@ import {
 } from './alarms-file.js';
 import { alarmSpecSchema } from './model.js';
 
-const runtimeSchema = z.object({ anchorAt: z.number(), lastResult: z.object({ status: z.string() }).optional() });
+const runtimeSchema = z.object({
+  anchorAt: z.number(),
+  lastResult: z.object({ status: z.string() }).optional(),
+});
 const schemas = { spec: alarmSpecSchema, runtime: runtimeSchema };
 
 function spec(id: string, extra: Record<string, unknown> = {}) {
@@ -97,7 +100,9 @@ describe('the alarms file codec', () => {
         { spec: spec('b', { time: '25:00' }), runtime: { anchorAt: 5 } },
       ],
     };
-    expect(problemOf(() => decodeAlarmsFile(doc, schemas))).toMatch(/^invalid_alarm: alarm #2: spec "time" is invalid/);
+    expect(problemOf(() => decodeAlarmsFile(doc, schemas))).toMatch(
+      /^invalid_alarm: alarm #2: spec "time" is invalid/,
+    );
   });
 
   it('refuses an entry without a runtime, a missing alarm list, a missing version and duplicate ids', () => {
@@ -105,7 +110,9 @@ describe('the alarms file codec', () => {
       /^invalid_alarm: alarm #1: runtime is missing/,
     );
     expect(problemOf(() => decodeAlarmsFile({ version: 1 }, schemas))).toMatch(/^invalid_document: "alarms"/);
-    expect(problemOf(() => decodeAlarmsFile({ alarms: [] }, schemas))).toMatch(/^invalid_document: .*version/);
+    expect(problemOf(() => decodeAlarmsFile({ alarms: [] }, schemas))).toMatch(
+      /^invalid_document: .*version/,
+    );
     expect(problemOf(() => decodeAlarmsFile([], schemas))).toMatch(/^invalid_document/);
     const twice = { spec: spec('a'), runtime: { anchorAt: 5 } };
     expect(problemOf(() => decodeAlarmsFile({ version: 1, alarms: [twice, twice] }, schemas))).toMatch(

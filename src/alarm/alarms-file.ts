@@ -92,7 +92,10 @@ export function decodeAlarmsFile<S extends { id: string }, R>(
   for (let v = fromVersion; v < ALARMS_FILE_VERSION; v++) {
     const migrate = migrations[v];
     if (!migrate) {
-      throw new AlarmsFileError(`file version ${fromVersion} is not one this SpotiPi knows`, 'unknown_version');
+      throw new AlarmsFileError(
+        `file version ${fromVersion} is not one this SpotiPi knows`,
+        'unknown_version',
+      );
     }
     doc = migrate(doc);
   }
@@ -148,7 +151,10 @@ function validatePart<T>(schema: ObjectSchema<T>, raw: unknown, where: string): 
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.length ? `"${issue.path.join('.')}" ` : '';
-    throw new AlarmsFileError(`${where} ${field}is invalid: ${issue?.message ?? 'unknown problem'}`, 'invalid_alarm');
+    throw new AlarmsFileError(
+      `${where} ${field}is invalid: ${issue?.message ?? 'unknown problem'}`,
+      'invalid_alarm',
+    );
   }
   return { value: parsed.data, extra };
 }

@@ -30,7 +30,10 @@ const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  * The player command from `SPOTIPI_FALLBACK_COMMAND`: `off` disables it, other text is split on
  * spaces into argv; unset means `aplay -q` when aplay is on the PATH, else none.
  */
-export function resolveFallbackCommand(setting: string | undefined, path = process.env.PATH ?? ''): string[] | null {
+export function resolveFallbackCommand(
+  setting: string | undefined,
+  path = process.env.PATH ?? '',
+): string[] | null {
   const text = setting?.trim();
   if (text === 'off') return null;
   if (text) return text.split(/\s+/);
@@ -82,7 +85,10 @@ export class CommandFallbackSound implements FallbackSound {
     if (this.wanted.has(alarmId)) return;
     this.wanted.set(alarmId, reason);
     if (!this.opts.command) {
-      this.log.warn({ alarm: alarmId, reason }, 'fallback sound is off (SPOTIPI_FALLBACK_COMMAND); nothing rings here');
+      this.log.warn(
+        { alarm: alarmId, reason },
+        'fallback sound is off (SPOTIPI_FALLBACK_COMMAND); nothing rings here',
+      );
       return;
     }
     this.log.warn({ alarm: alarmId, reason }, 'Spotify did not start; ringing the fallback chime');

@@ -56,6 +56,18 @@ export interface PreflightOptions {
   maxSleepMs?: number;
 }
 
+/** The readiness of every enabled alarm, for `/readyz` and `/metrics`. */
+export interface AlarmReadinessReport {
+  status: Readiness['status'];
+  alarms: {
+    id: string;
+    label: string;
+    time: string;
+    next_fire_at: string | null;
+    readiness: Readiness | null;
+  }[];
+}
+
 const DAY = 24 * 3_600_000;
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -103,6 +115,26 @@ export class Preflight {
   /** The latest readiness of an alarm; null when disabled, deleted or not yet checked. */
   readinessOf(alarmId: string): Readiness | null {
     return this.checked.get(alarmId)?.readiness ?? null;
+  }
+
+  /**
+   * Every enabled alarm with its readiness (null until first checked); `status` is the worst of
+   * them ('ok' with no alarms). Read by `/readyz` and `/metrics`.
+   */
+  report(): AlarmReadinessReport {
+    const alarms = this.opts
+      .alarms()
+      .filter((a) => a.enabled && a.next_fire_at)
+      .map((a) => ({
+        id: a.id,
+        label: a.label,
+        time: a.time,
+        next_fire_at: a.next_fire_at,
+        readiness: this.readinessOf(a.id),
+      }));
+    const statuses = alarms.map((a) => a.readiness?.status);
+    const status = statuses.includes('failing') ? 'failing' : statuses.includes('warning') ? 'warning' : 'ok';
+    return { status, alarms };
   }
 
   /** Starts the loop (checks due alarms at once). */
@@ -239,7 +271,9 @@ export class Preflight {
     } catch (err) {
       const status = (err as { status?: unknown }).status;
       if (status === 404) {
-        return [{ severity: 'failing', reason: `The ${target.type} to play no longer exists on Spotify (${uri})` }];
+        return [
+          { severity: 'failing', reason: `The ${target.type} to play no longer exists on Spotify (${uri})` },
+        ];
       }
       return [{ severity: 'warning', reason: `Could not check the music (${describeError(err)})` }];
     }

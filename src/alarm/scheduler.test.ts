@@ -240,7 +240,9 @@ describe('AlarmScheduler: restarts and missed alarms', () => {
 
   it('refuses an unreadable alarms file and leaves it untouched instead of starting empty', async () => {
     await writeFile(join(dir, ALARMS_FILE), '{ not json');
-    await expect(startScheduler()).rejects.toThrow(/alarms\.json cannot be read safely: it is not valid JSON/);
+    await expect(startScheduler()).rejects.toThrow(
+      /alarms\.json cannot be read safely: it is not valid JSON/,
+    );
     expect(await readFile(join(dir, ALARMS_FILE), 'utf8')).toBe('{ not json');
     expect(logger.find('state file cannot be read safely')).toHaveLength(1);
   });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
-import { decodeAlarmsFile, encodeAlarmsFile, NO_PRESERVED_FIELDS, type PreservedFields } from './alarms-file.js';
+import {
+  decodeAlarmsFile,
+  encodeAlarmsFile,
+  NO_PRESERVED_FIELDS,
+  type PreservedFields,
+} from './alarms-file.js';
 import { ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
 import {
   type AlarmSpec,

@@ -272,7 +272,8 @@ function diagnose(lines: string[], settings: ManagerSettings): string {
     return `not allowed to listen on port ${settings.port} (ports below 1024 need privileges); `;
   }
   if (/Invalid configuration/.test(text)) return 'bad configuration (see the log lines below); ';
-  if (/cannot be read safely/.test(text)) return 'a state file cannot be read safely (see the log lines below); ';
+  if (/cannot be read safely/.test(text))
+    return 'a state file cannot be read safely (see the log lines below); ';
   if (/already uses the state dir/.test(text)) return 'another SpotiPi server uses this state dir; ';
   if (/ERR_MODULE_NOT_FOUND|Cannot find module/.test(text))
     return 'the build is incomplete (run `npm run build`); ';

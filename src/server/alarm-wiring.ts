@@ -1,3 +1,5 @@
+import { CommandFallbackSound, resolveFallbackCommand } from '../alarm/fallback-sound.js';
+import { type AlarmReadinessReport, Preflight } from '../alarm/preflight.js';
 import { AlarmScheduler } from '../alarm/scheduler.js';
 import { SleepTimer } from '../alarm/sleep-timer.js';
 import type { RoutePlugin } from './deps.js';
@@ -10,6 +12,10 @@ export interface PreparedAlarms {
   plugins: RoutePlugin[];
   scheduler: AlarmScheduler;
   sleepTimer: SleepTimer;
+  preflight: Preflight;
+  fallback: CommandFallbackSound;
+  /** Every enabled alarm's preflight readiness (for /readyz and /metrics). */
+  readiness: () => AlarmReadinessReport;
   /** Starts scheduling (call once the HTTP server listens). */
   start(): Promise<void>;
   /** Stops both; safe whether or not `start` ran. */
@@ -23,6 +29,12 @@ export interface PreparedAlarms {
  */
 export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms> {
   const { config, clock, logger, spotify, tokenCache } = parts;
+  const fallback = new CommandFallbackSound({
+    command: resolveFallbackCommand(config.fallback.command),
+    stateDir: config.stateDir,
+    clock,
+    logger: logger.child({ module: 'fallback-sound' }),
+  });
   const scheduler = new AlarmScheduler({
     stateDir: config.stateDir,
     player: spotify,
@@ -33,6 +45,22 @@ export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms>
     logger: logger.child({ module: 'alarms' }),
     warmToken: () => tokenCache.getAccessToken(),
   });
+  const preflight = new Preflight({
+    alarms: () => scheduler.list(),
+    tokens: tokenCache,
+    music: spotify,
+    deviceKnown: async (device) => {
+      // Remembered speakers count (idle ones drop out of the live list); else ask Spotify.
+      const memory = (scheduler as { devices?: { find(idOrName: string): unknown } }).devices;
+      if (memory?.find(device)) return true;
+      const wanted = device.toLowerCase();
+      return (await spotify.getDevices()).some((d) => d.id === device || d.name.toLowerCase() === wanted);
+    },
+    clock,
+    logger: logger.child({ module: 'preflight' }),
+  });
+  // Created, enabled or edited alarms are checked at once.
+  scheduler.on('changed', () => preflight.kick());
   const sleepTimer = new SleepTimer({
     stateDir: config.stateDir,
     player: spotify,
@@ -50,14 +78,18 @@ export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms>
     ],
     scheduler,
     sleepTimer,
+    preflight,
+    fallback,
+    readiness: () => preflight.report(),
     async start() {
       started = true;
       await scheduler.start();
       await sleepTimer.start();
+      preflight.start();
     },
     async stop() {
       if (!started) return;
-      await Promise.allSettled([scheduler.close(), sleepTimer.close()]);
+      await Promise.allSettled([preflight.close(), scheduler.close(), sleepTimer.close(), fallback.close()]);
     },
   };
 }

@@ -98,7 +98,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const lock = await acquireStateDirLock(config.stateDir);
     cleanups.push(() => lock.release());
     if (lock.tookOverFrom !== undefined) {
-      logger.warn({ pid: lock.tookOverFrom }, 'took over the state dir lock of a server that is no longer running');
+      logger.warn(
+        { pid: lock.tookOverFrom },
+        'took over the state dir lock of a server that is no longer running',
+      );
     }
 
     let emulator: RunningEmulator | undefined;
@@ -197,6 +200,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const prepared = alarms;
       cleanups.push(() => prepared.stop());
       plugins = alarms.plugins;
+      metrics.watchAlarmReadiness(prepared.readiness);
     } else {
       plugins = typeof options.plugins === 'function' ? await options.plugins(parts) : options.plugins;
     }
@@ -214,6 +218,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
       sessionSecret: await sessionSecret(config, logger),
       ...(emulator ? { emulatorUrl: emulator.url } : {}),
+      ...(alarms ? { alarmReadiness: alarms.readiness } : {}),
     };
     const app = await buildApp(deps);
     cleanups.push(() => closeApp(app, config.shutdownTimeoutMs, logger));

@@ -42,7 +42,10 @@ interface Holder {
  * taken over; a live holder — another process, or another server in this one — throws
  * StateDirLockedError naming its pid.
  */
-export async function acquireStateDirLock(stateDir: string, now: () => Date = () => new Date()): Promise<StateDirLock> {
+export async function acquireStateDirLock(
+  stateDir: string,
+  now: () => Date = () => new Date(),
+): Promise<StateDirLock> {
   await mkdir(stateDir, { recursive: true });
   const path = join(stateDir, SERVER_LOCK_FILE);
   const startTicks = readProcStat(process.pid)?.startTicks;
@@ -116,8 +119,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
-  }
-  finally {
+  } finally {
     await rm(tmp, { force: true });
   }
 }

@@ -5,7 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Preflight, type PreflightAlarm, type PreflightTokens } from '../../src/alarm/preflight.js';
 import { RecordingLogger } from '../../src/alarm/test-helpers.js';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../../src/emulator/demo-credentials.js';
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_REFRESH_TOKEN,
+} from '../../src/emulator/demo-credentials.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
 import { AccountsClient } from '../../src/spotify/accounts-client.js';
@@ -30,7 +34,11 @@ beforeEach(async () => {
   emu = await startEmulator();
   clock = new ManualClock();
   logger = new RecordingLogger();
-  const accounts = new AccountsClient({ baseUrl: emu.url, clientId: DEMO_CLIENT_ID, clientSecret: DEMO_CLIENT_SECRET });
+  const accounts = new AccountsClient({
+    baseUrl: emu.url,
+    clientId: DEMO_CLIENT_ID,
+    clientSecret: DEMO_CLIENT_SECRET,
+  });
   cache = new TokenCache({ refresh: accounts.refreshFn(), seedRefreshToken: DEMO_REFRESH_TOKEN, clock });
   api = new SpotifyWebApi({ baseUrl: emu.url, tokens: cache, clock });
   alarms = [];
@@ -94,7 +102,11 @@ describe('alarm preflight', () => {
     alarms = [alarm({ context_uri: await playlistUri(), device: speaker })];
     const p = preflight();
     await p.runDue();
-    expect(p.readinessOf('a1')).toEqual({ status: 'ok', reasons: [], checked_at: new Date(clock.now()).toISOString() });
+    expect(p.readinessOf('a1')).toEqual({
+      status: 'ok',
+      reasons: [],
+      checked_at: new Date(clock.now()).toISOString(),
+    });
   });
 
   it('says the alarm will fail when Spotify revoked the login, and offers a new login', async () => {
@@ -191,7 +203,9 @@ describe('alarm preflight', () => {
     await p.runDue();
     expect(p.readinessOf('a1')).toMatchObject({
       status: 'warning',
-      reasons: [`The Spotify login expires in 10 days (${new Date(loginExpiresAt).toISOString().slice(0, 10)}): log in again`],
+      reasons: [
+        `The Spotify login expires in 10 days (${new Date(loginExpiresAt).toISOString().slice(0, 10)}): log in again`,
+      ],
       needs_login: true,
     });
     expect(logger.find('the Spotify login expires in 10 days')).toHaveLength(1);
@@ -207,7 +221,9 @@ describe('alarm preflight', () => {
     alarms = [alarm({ next_fire_at: new Date(clock.now() + 2 * DAY).toISOString(), time: '08:00' })];
     await p.runDue();
     expect(p.readinessOf('a1')).toMatchObject({ status: 'failing', needs_login: true });
-    expect(p.readinessOf('a1')?.reasons[0]).toMatch(/^The Spotify login expires on \d{4}-\d\d-\d\d, before this alarm/);
+    expect(p.readinessOf('a1')?.reasons[0]).toMatch(
+      /^The Spotify login expires on \d{4}-\d\d-\d\d, before this alarm/,
+    );
 
     loginExpiresAt = clock.now() + 60 * DAY;
     alarms = [alarm({ time: '09:00' })];

@@ -55,7 +55,11 @@ async function start(stateDir: string, env: Record<string, string> = {}, logs?: 
 }
 
 async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 interface Run {
@@ -70,7 +74,14 @@ function runServe(stateDir: string, env: Record<string, string> = {}): Run {
   const cwd = tempDir();
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), FIXTURE, 'serve'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, SPOTIPI_STATE_DIR: stateDir, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: cwd,
+      SPOTIPI_STATE_DIR: stateDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -91,7 +102,7 @@ function runServe(stateDir: string, env: Record<string, string> = {}): Run {
 async function listening(run: Run): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/\S+)/.exec(run.stdout());
+    const match = /listening on (http:\/\/[^\s"]+)/.exec(run.stdout());
     if (match?.[1]) return match[1];
     if (run.child.exitCode !== null) throw new Error(`serve exited early:\n${run.stdout()}\n${run.stderr()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -117,7 +128,9 @@ describe('the alarms file is never lost silently (item 7)', () => {
     expect(alarms.alarms.map((a) => a.id)).toEqual(['morning']);
 
     // Any save rewrites the file: the unknown fields must survive it.
-    expect((await post(`${server.url}/api/alarms`, { time: '08:00', context_uri: 'liked' })).status).toBe(201);
+    expect((await post(`${server.url}/api/alarms`, { time: '08:00', context_uri: 'liked' })).status).toBe(
+      201,
+    );
     const saved = JSON.parse(readFileSync(join(stateDir, 'alarms.json'), 'utf8')) as {
       from_newer_spotipi: unknown;
       alarms: { spec: { id: string; pause_snoozes?: boolean }; runtime: { fade_progress?: unknown } }[];
@@ -131,7 +144,10 @@ describe('the alarms file is never lost silently (item 7)', () => {
 
   it('refuses to start on an alarms file from a newer version and leaves it exactly as it was', async () => {
     const stateDir = tempDir();
-    const text = writeAlarms(stateDir, { version: 2, alarms: [{ spec: spec('a'), runtime: { anchorAt: 1 } }] });
+    const text = writeAlarms(stateDir, {
+      version: 2,
+      alarms: [{ spec: spec('a'), runtime: { anchorAt: 1 } }],
+    });
     const failed = await start(stateDir).catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(UnreadableStateFileError);
     expect((failed as Error).message).toContain('alarms.json cannot be read safely');
@@ -230,7 +246,9 @@ describe('one server per state dir (item 8)', () => {
     const hhmm = `${String(due.getUTCHours()).padStart(2, '0')}:${String(due.getUTCMinutes()).padStart(2, '0')}`;
     const text = writeAlarms(stateDir, {
       version: 1,
-      alarms: [{ spec: spec('due', { time: hhmm, days: [] }), runtime: { anchorAt: now.getTime() - 5 * 60_000 } }],
+      alarms: [
+        { spec: spec('due', { time: hhmm, days: [] }), runtime: { anchorAt: now.getTime() - 5 * 60_000 } },
+      ],
     });
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
