@@ -109,6 +109,6 @@ function playChime(ctx) {
 }
 
 function updateTapHint() {
-  const blocked = Boolean(ringTimer) && (!audio || audio.state !== 'running');
+  const blocked = Boolean(ringTimer) && audio?.state !== 'running';
   show(byId('fallback-tap'), blocked);
 }
