@@ -1,5 +1,9 @@
 /** Alarms, the scheduler, snooze and the sleep timer. Knows nothing about HTTP frameworks. */
+export { ALARMS_FILE_VERSION, AlarmsFileError, decodeAlarmsFile, encodeAlarmsFile } from './alarms-file.js';
+export { chimeWav } from './chime.js';
 export { AlarmError, ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
+export type { FallbackSound } from './fallback-port.js';
+export { CommandFallbackSound, resolveFallbackCommand } from './fallback-sound.js';
 export {
   IMPORTED_ALARM_ID,
   type ImportReport,
@@ -18,6 +22,8 @@ export {
   type SleepInput,
 } from './model.js';
 export type { AlarmPlayer, PlayerDevice, PlayerState, PlayRequest } from './player.js';
+export { type AlarmReadinessReport, Preflight, type PreflightOptions } from './preflight.js';
+export { type Readiness, readinessFrom } from './readiness.js';
 export { formatInZone, nextFireTime } from './schedule.js';
 export {
   ALARMS_FILE,
@@ -36,3 +42,4 @@ export {
   SleepTimer,
   type SleepTimerOptions,
 } from './sleep-timer.js';
+export { UnreadableStateFileError } from './state-file.js';
