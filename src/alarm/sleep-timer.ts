@@ -61,7 +61,7 @@ const lastSchema = z.object({
 });
 type LastRun = z.infer<typeof lastSchema>;
 
-const fileSchema = z.object({
+const fileSchema = z.looseObject({
   version: z.literal(1),
   defaults: defaultsSchema,
   timer: timerSchema.nullable(),

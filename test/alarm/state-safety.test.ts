@@ -185,6 +185,35 @@ describe('the alarms file is never lost silently (item 7)', () => {
     expect(readFileSync(join(stateDir, 'sleep.json'), 'utf8')).toBe(text);
   });
 
+  it('keeps unknown top-level fields of the sleep timer file when it saves', async () => {
+    const stateDir = tempDir();
+    const doc = {
+      version: 1,
+      written_by_newer: { keep: 1 },
+      defaults: {
+        minutes: 20,
+        volume: 25,
+        context_uri: null,
+        device: null,
+        shuffle: false,
+        fade_out_seconds: 30,
+      },
+      timer: null,
+      last: null,
+    };
+    writeFileSync(join(stateDir, 'sleep.json'), JSON.stringify(doc));
+    const server = await start(stateDir);
+    const res = await fetch(`${server.url}/api/sleep/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ minutes: 45 }),
+    });
+    expect(res.status).toBe(200);
+    const saved = JSON.parse(readFileSync(join(stateDir, 'sleep.json'), 'utf8'));
+    expect(saved.defaults.minutes).toBe(45);
+    expect(saved.written_by_newer).toEqual({ keep: 1 });
+  });
+
   it('spotipi serve exits with code 2 and a clear message on a file it cannot read safely', async () => {
     const stateDir = tempDir();
     writeAlarms(stateDir, { version: 7, alarms: [] });
