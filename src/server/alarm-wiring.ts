@@ -1,11 +1,20 @@
+import type { FallbackSound } from '../alarm/fallback-port.js';
 import { CommandFallbackSound, resolveFallbackCommand } from '../alarm/fallback-sound.js';
 import { type AlarmReadinessReport, Preflight } from '../alarm/preflight.js';
+import type { Readiness } from '../alarm/readiness.js';
 import { AlarmScheduler } from '../alarm/scheduler.js';
 import { SleepTimer } from '../alarm/sleep-timer.js';
 import type { RoutePlugin } from './deps.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { sleepRoutes } from './routes/sleep.js';
 import type { ServerParts } from './start.js';
+
+/** What the alarm-safety parts give the scheduler (AlarmSchedulerOptions `fallback`, `fallbackAfterMs`, `readinessOf`). */
+interface AlarmSafetyOptions {
+  fallback: FallbackSound;
+  fallbackAfterMs: number;
+  readinessOf: (alarmId: string) => Readiness | null;
+}
 
 /** The alarm scheduler and sleep timer, loaded but not yet running. */
 export interface PreparedAlarms {
@@ -29,13 +38,26 @@ export interface PreparedAlarms {
  */
 export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms> {
   const { config, clock, logger, spotify, tokenCache } = parts;
+  const sleepTimer = new SleepTimer({
+    stateDir: config.stateDir,
+    player: spotify,
+    clock,
+    logger: logger.child({ module: 'sleep-timer' }),
+  });
   const fallback = new CommandFallbackSound({
     command: resolveFallbackCommand(config.fallback.command),
     stateDir: config.stateDir,
     clock,
     logger: logger.child({ module: 'fallback-sound' }),
   });
-  const scheduler = new AlarmScheduler({
+  // The ring path's safety options (interfaces.md §1, §3): the fallback chime, and each alarm's
+  // readiness in its view. Kept apart so the scheduler's own options stay as they are.
+  const safety: AlarmSafetyOptions = {
+    fallback,
+    fallbackAfterMs: config.fallback.afterMs,
+    readinessOf: (id) => preflight.readinessOf(id),
+  };
+  const scheduler: AlarmScheduler = new AlarmScheduler({
     stateDir: config.stateDir,
     player: spotify,
     defaultTimezone: config.timezone,
@@ -44,8 +66,9 @@ export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms>
     clock,
     logger: logger.child({ module: 'alarms' }),
     warmToken: () => tokenCache.getAccessToken(),
+    ...safety,
   });
-  const preflight = new Preflight({
+  const preflight: Preflight = new Preflight({
     alarms: () => scheduler.list(),
     tokens: tokenCache,
     music: spotify,
@@ -61,12 +84,6 @@ export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms>
   });
   // Created, enabled or edited alarms are checked at once.
   scheduler.on('changed', () => preflight.kick());
-  const sleepTimer = new SleepTimer({
-    stateDir: config.stateDir,
-    player: spotify,
-    clock,
-    logger: logger.child({ module: 'sleep-timer' }),
-  });
   // Both files are read now so that an unreadable one stops the start before anything listens.
   await scheduler.load();
   await sleepTimer.load();
