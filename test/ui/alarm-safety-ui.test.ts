@@ -141,9 +141,7 @@ describe('the fallback ring in the page', () => {
     await page.locator('#fallback-notice').waitFor({ state: 'visible' });
     expect(await page.locator('html').getAttribute('data-fallback-ringing')).toBe('true');
     expect(await page.locator('#alarm-stop').isVisible()).toBe(true);
-    expect(await page.locator('.alarm-result-fallback_sound').textContent()).toMatch(
-      /^Rang the SpotiPi chime .*: Spotify did not start \(no device\)$/,
-    );
+    expect(await page.locator('.alarm-result-fallback_sound').textContent()).toContain('no device');
     // A tap unlocks the page's audio (browsers require one): the hint goes and the chime sounds.
     await page.locator('#fallback-notice').click();
     await expect.poll(() => page.evaluate(() => document.getElementById('fallback-tap')?.hidden)).toBe(true);
