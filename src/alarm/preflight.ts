@@ -201,7 +201,12 @@ export class Preflight {
 
   private async checkLogin(): Promise<Finding[]> {
     const { tokens } = this.opts;
-    const needsLogin: Finding = { severity: 'failing', reason: 'Spotify needs a new login', login: true };
+    const needsLogin: Finding = {
+      severity: 'failing',
+      reason: 'Spotify needs a new login',
+      code: 'login_needed',
+      login: true,
+    };
     if (tokens.snapshot().state === 'reauthorization_required') return [needsLogin];
     try {
       const age = tokens.snapshot().token_info.age_minutes;
@@ -215,6 +220,7 @@ export class Preflight {
         {
           severity: 'warning',
           reason: `Spotify could not be reached to check the login (${describeError(err)}); checking again later`,
+          code: 'login_unchecked',
         },
       ];
     }
@@ -239,16 +245,21 @@ export class Preflight {
         {
           severity: 'failing',
           reason: `The Spotify login expires on ${day}, before this alarm: log in again`,
+          code: 'login_expires_before',
+          params: { day },
           login: true,
         },
       ];
     }
     const left = expiresAt - this.clock.now();
+    const days = Math.max(0, Math.floor(left / DAY));
     if (left <= this.o.loginWarningMs) {
       return [
         {
           severity: 'warning',
-          reason: `The Spotify login expires in ${Math.max(0, Math.floor(left / DAY))} days (${day}): log in again`,
+          reason: `The Spotify login expires in ${days} days (${day}): log in again`,
+          code: 'login_expires_soon',
+          params: { days, day },
           login: true,
         },
       ];
@@ -262,7 +273,13 @@ export class Preflight {
     try {
       if (target.type === 'liked') {
         if ((await this.opts.music.getSavedTracksCount()) === 0) {
-          return [{ severity: 'failing', reason: 'Liked Songs is empty: there is nothing to play' }];
+          return [
+            {
+              severity: 'failing',
+              reason: 'Liked Songs is empty: there is nothing to play',
+              code: 'liked_empty',
+            },
+          ];
         }
       } else {
         await this.opts.music.getCatalogItem(target.type, target.id);
@@ -272,10 +289,21 @@ export class Preflight {
       const status = (err as { status?: unknown }).status;
       if (status === 404) {
         return [
-          { severity: 'failing', reason: `The ${target.type} to play no longer exists on Spotify (${uri})` },
+          {
+            severity: 'failing',
+            reason: `The ${target.type} to play no longer exists on Spotify (${uri})`,
+            code: 'music_gone',
+            params: { type: target.type, uri },
+          },
         ];
       }
-      return [{ severity: 'warning', reason: `Could not check the music (${describeError(err)})` }];
+      return [
+        {
+          severity: 'warning',
+          reason: `Could not check the music (${describeError(err)})`,
+          code: 'music_unchecked',
+        },
+      ];
     }
   }
 
@@ -286,10 +314,18 @@ export class Preflight {
         {
           severity: 'warning',
           reason: `The speaker "${device}" has not been seen by SpotiPi; another device may play instead`,
+          code: 'speaker_unseen',
+          params: { device },
         },
       ];
     } catch (err) {
-      return [{ severity: 'warning', reason: `Could not list the Spotify devices (${describeError(err)})` }];
+      return [
+        {
+          severity: 'warning',
+          reason: `Could not list the Spotify devices (${describeError(err)})`,
+          code: 'devices_unchecked',
+        },
+      ];
     }
   }
 

@@ -121,6 +121,7 @@ describe('alarm preflight', () => {
       status: 'failing',
       reasons: ['Spotify needs a new login'],
       needs_login: true,
+      details: [{ code: 'login_needed' }],
     });
     expect(emu.stats().tokenErrors.invalid_grant).toBe(1);
   });
@@ -170,6 +171,8 @@ describe('alarm preflight', () => {
     expect(p.readinessOf('a1')).toMatchObject({
       status: 'warning',
       reasons: ['The speaker "Garage" has not been seen by SpotiPi; another device may play instead'],
+      // The same reason in machine form, for the UI to say in its language.
+      details: [{ code: 'speaker_unseen', params: { device: 'Garage' } }],
     });
   });
 

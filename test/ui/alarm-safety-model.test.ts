@@ -6,6 +6,11 @@ interface Model {
     alarms: unknown,
   ): { level: string; alarm: { id: string }; reason: string; needsLogin: boolean } | null;
   fallbackAlarm(alarms: unknown): { id: string } | null;
+  reasonText(
+    readiness: unknown,
+    index: number,
+    t: (k: string, p?: Record<string, unknown>) => string,
+  ): string;
   chimeNotes(): { at: number; hz: number; gain: number; decay: number }[];
 }
 
@@ -59,6 +64,24 @@ describe('the readiness banner model', () => {
     expect(m.readinessBanner([alarm('a', '7', { status: 'ok', reasons: [], checked_at: '' })])).toBeNull();
     expect(m.readinessBanner([alarm('a', '7', null)])).toBeNull();
     expect(m.readinessBanner(undefined)).toBeNull();
+  });
+});
+
+describe('reason text', () => {
+  const catalogue: Record<string, string> = {
+    'readiness.reason.speaker_unseen': 'Lautsprecher „{device}“ ungesehen',
+  };
+  const t = (key: string, params: Record<string, unknown> = {}) =>
+    (catalogue[key] ?? key).replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name]));
+
+  it("says a coded reason in the page's language, and falls back to the server's sentence", () => {
+    const r = {
+      reasons: ['The speaker "Kitchen" has not been seen', 'Something new'],
+      details: [{ code: 'speaker_unseen', params: { device: 'Kitchen' } }, { code: 'not_in_catalogue' }],
+    };
+    expect(m.reasonText(r, 0, t)).toBe('Lautsprecher „Kitchen“ ungesehen');
+    expect(m.reasonText(r, 1, t)).toBe('Something new');
+    expect(m.reasonText({ reasons: ['Old server'] }, 0, t)).toBe('Old server');
   });
 });
 

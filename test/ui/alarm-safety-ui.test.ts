@@ -83,6 +83,7 @@ const needsLogin = {
   reasons: ['Spotify needs a new login'],
   checked_at: '2030-01-06T20:00:00Z',
   needs_login: true,
+  details: [{ code: 'login_needed' }],
 };
 
 describe('alarm readiness in the page', () => {
@@ -110,13 +111,17 @@ describe('alarm readiness in the page', () => {
     expect(await page.locator('.alarm-readiness').count()).toBe(1);
   });
 
-  it('in German, says it in German (the reason as the server gave it)', async () => {
+  it('in German, says it in German, the reason too', async () => {
     const { page } = await openWith(() => [alarm({ readiness: needsLogin })], 'de-DE');
     await page.locator('#readiness-banner').waitFor({ state: 'visible' });
     expect(await page.locator('#readiness-title').textContent()).toBe(
       'Dein Wecker um 07:00 wird nicht klingeln',
     );
+    expect(await page.locator('#readiness-text').textContent()).toBe('Spotify braucht eine neue Anmeldung');
     expect(await page.locator('#readiness-login').textContent()).toBe('Neu anmelden');
+    expect(await page.locator('.alarm-readiness-failing').textContent()).toBe(
+      'Wird scheitern: Spotify braucht eine neue Anmeldung',
+    );
     await page.screenshot({ path: '/tmp/as/readiness-de.png', fullPage: true });
   });
 });

@@ -30,6 +30,22 @@ export function readinessBanner(alarms) {
   };
 }
 
+/**
+ * Reason `index` of a readiness in the page's language: its code's catalogue sentence
+ * (`readiness.reason.<code>`) when there is one, else the server's English sentence.
+ * @param {(key: string, params?: Record<string, unknown>) => string} t
+ */
+export function reasonText(readiness, index, t) {
+  const detail = Array.isArray(readiness?.details) ? readiness.details[index] : undefined;
+  if (detail && typeof detail.code === 'string') {
+    const key = `readiness.reason.${detail.code}`;
+    const text = t(key, detail.params ?? {});
+    if (text !== key) return text;
+  }
+  const reasons = Array.isArray(readiness?.reasons) ? readiness.reasons : [];
+  return String(reasons[index] ?? '');
+}
+
 /** The alarm ringing through the fallback sound (the page rings too), or null. */
 export function fallbackAlarm(alarms) {
   return (Array.isArray(alarms) ? alarms : []).find((a) => a?.fallback_sound === true) ?? null;

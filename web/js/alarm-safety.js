@@ -4,7 +4,13 @@
  * server rings its own chime because Spotify did not start, every open page rings too (Web
  * Audio, generated here) with a visible notice; the ringing panel's Stop/Snooze silence it.
  */
-import { CHIME_SECONDS, chimeNotes, fallbackAlarm, readinessBanner } from './alarm-safety-model.js';
+import {
+  CHIME_SECONDS,
+  chimeNotes,
+  fallbackAlarm,
+  readinessBanner,
+  reasonText,
+} from './alarm-safety-model.js';
 import { byId, h, show } from './dom.js';
 import { t } from './i18n.js';
 
@@ -38,7 +44,7 @@ export function updateAlarmSafety(alarms) {
 export function readinessLine(alarm) {
   const r = alarm?.readiness;
   if (!alarm?.enabled || !r || typeof r !== 'object') return null;
-  const reason = Array.isArray(r.reasons) ? String(r.reasons[0] ?? '') : '';
+  const reason = reasonText(r, 0, t);
   const text =
     r.status === 'ok'
       ? t('readiness.ok')
@@ -55,7 +61,7 @@ function renderBanner(banner) {
     banner.level === 'failing' ? 'readiness.willFail' : 'readiness.mayFail',
     { time: banner.alarm.time },
   );
-  byId('readiness-text').textContent = banner.reason;
+  byId('readiness-text').textContent = reasonText(banner.alarm.readiness, 0, t);
   show(byId('readiness-login'), banner.needsLogin);
 }
 
