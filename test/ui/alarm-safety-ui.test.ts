@@ -112,7 +112,18 @@ describe('alarm readiness in the page', () => {
   });
 
   it('in German, says it in German, the reason too', async () => {
-    const { page } = await openWith(() => [alarm({ readiness: needsLogin })], 'de-DE');
+    const unseen = {
+      status: 'warning',
+      reasons: ['The speaker "Wohnzimmer-Lautsprecher mit sehr langem Namen" has not been seen by SpotiPi'],
+      checked_at: '2030-01-06T20:00:00Z',
+      details: [
+        { code: 'speaker_unseen', params: { device: 'Wohnzimmer-Lautsprecher mit sehr langem Namen' } },
+      ],
+    };
+    const { page } = await openWith(
+      () => [alarm({ readiness: needsLogin }), alarm({ id: 'a2', time: '08:30', readiness: unseen })],
+      'de-DE',
+    );
     await page.locator('#readiness-banner').waitFor({ state: 'visible' });
     expect(await page.locator('#readiness-title').textContent()).toBe(
       'Dein Wecker um 07:00 wird nicht klingeln',
@@ -122,6 +133,11 @@ describe('alarm readiness in the page', () => {
     expect(await page.locator('.alarm-readiness-failing').textContent()).toBe(
       'Wird scheitern: Spotify braucht eine neue Anmeldung',
     );
+    expect(await page.locator('.alarm-readiness-warning').textContent()).toBe(
+      'Prüfen: Der Lautsprecher „Wohnzimmer-Lautsprecher mit sehr langem Namen“ wurde von SpotiPi noch nicht gesehen; vielleicht spielt ein anderes Gerät',
+    );
+    // Nothing sticks out of the phone's width.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: '/tmp/as/readiness-de.png', fullPage: true });
   });
 });
