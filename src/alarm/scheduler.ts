@@ -172,7 +172,7 @@ export class AlarmScheduler extends EventEmitter {
     }
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? noopLogger;
-    this.file = new JsonStateFile(join(opts.stateDir, ALARMS_FILE), this.log);
+    this.file = new JsonStateFile(join(opts.stateDir, ALARMS_FILE), this.log, 'refuse');
     this.newId = opts.newId ?? (() => randomUUID().slice(0, 8));
     this.o = {
       warmLeadMs: opts.warmLeadMs ?? 90_000,

@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import type { Logger } from '../token/types.js';
 import { readJsonFile, removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.js';
 
@@ -37,13 +38,16 @@ export class JsonStateFile<T> {
   constructor(
     readonly path: string,
     private readonly logger?: Logger,
+    /**
+     * What to do with a file that is not JSON or that `parse` rejects. `refuse` (the user's own
+     * data: alarms, sleep settings): throw UnreadableStateFileError and leave the file exactly as
+     * it is, since starting empty would overwrite it at the next save. `move-aside` (default; a
+     * cache that rebuilds itself): rename it to `.corrupt-<time>` and start empty.
+     */
+    private readonly ifUnreadable: 'refuse' | 'move-aside' = 'move-aside',
   ) {}
 
-  /**
-   * Reads the document; undefined when there is none. A file that is not JSON, or that `parse`
-   * rejects, throws UnreadableStateFileError and is left exactly as it is: moving it aside and
-   * starting empty would lose every alarm at the next save.
-   */
+  /** Reads the document; undefined when there is none (or it was moved aside, see the constructor). */
   async load<R = T>(parse: (raw: unknown) => R): Promise<R | undefined> {
     await removeStaleTempFiles(this.path);
     let raw: unknown;
@@ -51,19 +55,28 @@ export class JsonStateFile<T> {
       raw = await readJsonFile(this.path);
     } catch (err) {
       const problem = err instanceof SyntaxError ? `it is not valid JSON (${err.message})` : describe(err);
-      throw this.unreadable(problem, err);
+      return this.unreadable(problem, err);
     }
     if (raw === undefined) return undefined;
     try {
       return parse(raw);
     } catch (err) {
-      throw this.unreadable(describe(err), err);
+      return this.unreadable(describe(err), err);
     }
   }
 
-  private unreadable(problem: string, cause: unknown): UnreadableStateFileError {
-    this.logger?.error({ path: this.path, problem }, 'state file cannot be read safely; left untouched');
-    return new UnreadableStateFileError(this.path, problem, { cause });
+  private async unreadable(problem: string, cause: unknown): Promise<undefined> {
+    if (this.ifUnreadable === 'refuse') {
+      this.logger?.error({ path: this.path, problem }, 'state file cannot be read safely; left untouched');
+      throw new UnreadableStateFileError(this.path, problem, { cause });
+    }
+    const aside = `${this.path}.corrupt-${Date.now()}`;
+    this.logger?.error(
+      { path: this.path, movedTo: aside, problem },
+      'state file unreadable; moved aside and starting empty',
+    );
+    await rename(this.path, aside).catch(() => {});
+    return undefined;
   }
 
   /** Queues `doc` for writing; writes are serialised and coalesced (only the newest is written). */
