@@ -165,7 +165,9 @@ describe('the fallback ring in the page', () => {
     expect(await page.locator('.alarm-result-fallback_sound').textContent()).toContain('no device');
     // A tap unlocks the page's audio (browsers require one): the hint goes and the chime sounds.
     await page.locator('#fallback-notice').click();
-    await expect.poll(() => page.evaluate(() => document.getElementById('fallback-tap')?.hidden)).toBe(true);
+    await expect
+      .poll(() => page.evaluate(() => document.getElementById('fallback-tap')?.hidden), { timeout: 10_000 })
+      .toBe(true);
     await page.screenshot({ path: '/tmp/as/fallback-en.png', fullPage: true });
     ringing = false;
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));

@@ -22,7 +22,9 @@ let ringingId = '';
 /** Browsers only let a page make sound after a tap: unlock audio on the first one. */
 export function initAlarmSafety() {
   const unlock = () => {
-    context()?.resume?.();
+    context()
+      ?.resume?.()
+      .catch(() => {});
     updateTapHint();
   };
   for (const type of ['pointerdown', 'keydown', 'touchstart']) {
@@ -70,6 +72,8 @@ function context() {
   const Ctor = window.AudioContext ?? /** @type {any} */ (window).webkitAudioContext;
   if (!Ctor) return undefined;
   audio = new Ctor();
+  // Resuming is asynchronous: the hint follows the context's real state.
+  audio.addEventListener?.('statechange', updateTapHint);
   return audio;
 }
 
