@@ -181,22 +181,22 @@ describe('alarm preflight', () => {
     const p = preflight();
     p.start();
     const checks = () => logger.find('alarm preflight: ready').length;
-    await expect.poll(checks).toBe(1);
+    await expect.poll(checks, { timeout: 15_000 }).toBe(1);
     await clock.advance(7 * HOUR); // 13 h before: nothing due
     expect(checks()).toBe(1);
     await clock.advance(HOUR + MIN); // 11:59 h before
-    await expect.poll(checks).toBe(2);
+    await expect.poll(checks, { timeout: 15_000 }).toBe(2);
     await clock.advance(11 * HOUR + 40 * MIN); // 19 min before
     expect(checks()).toBe(2);
     await clock.advance(10 * MIN); // 9 min before
-    await expect.poll(checks).toBe(3);
+    await expect.poll(checks, { timeout: 15_000 }).toBe(3);
     alarms = [alarm({ next_fire_at: alarms[0]!.next_fire_at, device: emu.devices()[0]!.name })];
     p.kick();
-    await expect.poll(checks).toBe(4);
+    await expect.poll(checks, { timeout: 15_000 }).toBe(4);
     // Disabled: no readiness at all.
     alarms = [{ ...alarms[0]!, enabled: false, next_fire_at: null }];
     p.kick();
-    await expect.poll(() => p.readinessOf('a1')).toBeNull();
+    await expect.poll(() => p.readinessOf('a1'), { timeout: 15_000 }).toBeNull();
   });
 
   it('warns from 14 days before the login expires, fails when it expires before the alarm, and logs once a day', async () => {

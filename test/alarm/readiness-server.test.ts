@@ -48,7 +48,7 @@ describe('alarm readiness in /readyz and /metrics', () => {
       send('POST', { time: '07:00', context_uri: lists[0]!.uri }),
     );
     const id = created.body.id as string;
-    await expect.poll(() => readinessMetric(s.url, id)).toBe('0');
+    await expect.poll(() => readinessMetric(s.url, id), { timeout: 15_000 }).toBe('0');
     const ready = await json(`${s.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body.alarms).toEqual({ ok: 1, warning: 0, failing: 0, unchecked: 0 });
@@ -58,7 +58,7 @@ describe('alarm readiness in /readyz and /metrics', () => {
       `${s.url}/api/alarms/${id}`,
       send('PATCH', { context_uri: 'spotify:playlist:gone0000000000000000' }),
     );
-    await expect.poll(() => readinessMetric(s.url, id)).toBe('2');
+    await expect.poll(() => readinessMetric(s.url, id), { timeout: 15_000 }).toBe('2');
     const failing = await json(`${s.url}/readyz`);
     expect(failing.status).toBe(503);
     expect(failing.body.reason).toBe(
@@ -68,7 +68,7 @@ describe('alarm readiness in /readyz and /metrics', () => {
 
     // Disabled alarms do not count.
     await json(`${s.url}/api/alarms/${id}`, send('PATCH', { enabled: false }));
-    await expect.poll(async () => (await fetch(`${s.url}/readyz`)).status).toBe(200);
+    await expect.poll(async () => (await fetch(`${s.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
     expect(await readinessMetric(s.url, id)).toBeUndefined();
   });
 
@@ -76,11 +76,11 @@ describe('alarm readiness in /readyz and /metrics', () => {
     const s = await start();
     const created = await json(`${s.url}/api/alarms`, send('POST', { time: '06:30', context_uri: 'liked' }));
     const id = created.body.id as string;
-    await expect.poll(() => readinessMetric(s.url, id)).toBe('0');
+    await expect.poll(() => readinessMetric(s.url, id), { timeout: 15_000 }).toBe('0');
     s.emulator!.revokeRefreshTokens();
     await fetch(`${s.url}/api/token-cache/refresh`, { method: 'POST' });
     await json(`${s.url}/api/alarms/${id}`, send('PATCH', { time: '06:45' }));
-    await expect.poll(() => readinessMetric(s.url, id)).toBe('2');
+    await expect.poll(() => readinessMetric(s.url, id), { timeout: 15_000 }).toBe('2');
     const failing = await json(`${s.url}/readyz`);
     expect(failing.status).toBe(503);
     expect(failing.body.login_url).toBe('/login');

@@ -291,11 +291,16 @@ describe('one server per state dir (item 8)', () => {
     // Proof the alarm was due: a server that does listen fires it (and records that it did).
     const server = await start(stateDir);
     await expect
-      .poll(async () => {
-        const body = (await (await fetch(`${server.url}/api/alarms/due`)).json()) as { state: string };
-        return body.state;
-      })
+      .poll(
+        async () => {
+          const body = (await (await fetch(`${server.url}/api/alarms/due`)).json()) as { state: string };
+          return body.state;
+        },
+        { timeout: 15_000 },
+      )
       .not.toBe('idle');
-    await expect.poll(() => readFileSync(join(stateDir, 'alarms.json'), 'utf8')).not.toBe(text);
+    await expect
+      .poll(() => readFileSync(join(stateDir, 'alarms.json'), 'utf8'), { timeout: 15_000 })
+      .not.toBe(text);
   });
 });
