@@ -25,7 +25,7 @@ describe('JsonStateFile', () => {
     const err = await file.load(parseV1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreadableStateFileError);
     expect((err as Error).message).toMatch(
-      /alarms\.json cannot be read safely: "version" must be 1\. SpotiPi did not start/,
+      /alarms\.json cannot be read safely: "version" must be 1\. It was left untouched/,
     );
     expect(await readFile(path, 'utf8')).toBe('{"version": 2}');
     expect(await readdir(dir)).toEqual(['alarms.json']);

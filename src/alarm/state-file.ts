@@ -15,8 +15,8 @@ export class UnreadableStateFileError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `${path} cannot be read safely: ${problem}. SpotiPi did not start, so that nothing in it is lost or overwritten; ` +
-        'fix or move the file (or run the SpotiPi version that wrote it), then start again',
+      `${path} cannot be read safely: ${problem}. It was left untouched so that nothing in it is lost or overwritten; ` +
+        'fix or move the file (or run the SpotiPi version that wrote it) and try again',
       options,
     );
   }

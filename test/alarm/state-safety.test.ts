@@ -220,7 +220,7 @@ describe('the alarms file is never lost silently (item 7)', () => {
     const run = runServe(stateDir);
     expect((await run.exited).code).toBe(2);
     expect(run.stderr()).toMatch(
-      /Error: \S+alarms\.json cannot be read safely: it was written by a newer SpotiPi \(file version 7; this one reads up to 1\); upgrade SpotiPi\. SpotiPi did not start/,
+      /Error: SpotiPi did not start: \S+alarms\.json cannot be read safely: it was written by a newer SpotiPi \(file version 7; this one reads up to 1\); upgrade SpotiPi\. It was left untouched/,
     );
     expect(run.stdout()).not.toContain('listening on');
   });

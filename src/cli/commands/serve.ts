@@ -49,7 +49,9 @@ export async function serve(
     }
     if (e.code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
     // A state file it cannot read safely is left untouched: exit 2 like a bad configuration.
-    if (err instanceof UnreadableStateFileError) throw new CliError(err.message, ExitCode.usage);
+    if (err instanceof UnreadableStateFileError) {
+      throw new CliError(`SpotiPi did not start: ${err.message}`, ExitCode.usage);
+    }
     if (err instanceof StateDirLockedError) throw new CliError(err.message);
     throw err;
   }
