@@ -205,7 +205,7 @@ export class CommandFallbackSound implements FallbackSound {
     } catch {
       current = undefined;
     }
-    if (!current?.equals(wav)) await writeFileAtomic(path, wav, { mode: 0o644 });
+    if (!current?.equals(wav)) await writeFileAtomic(path, wav, { mode: 0o600 });
     this.chimePath = path;
     return path;
   }

@@ -66,9 +66,18 @@ const CONTEXT_RE =
 /** Max length of free text fields; keeps the state file small and the UI sane. */
 const MAX_TEXT = 200;
 
+/** Control characters and bidi overrides/isolates: they can disguise a label (and what follows it). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /** Field rules shared by the alarm and sleep schemas. */
 export const fields = {
-  label: z.string().max(MAX_TEXT, 'label is at most 200 characters'),
+  label: z
+    .string()
+    .max(MAX_TEXT, 'label is at most 200 characters')
+    .refine((v) => v.search(UNSAFE_TEXT) === -1, {
+      message: 'label must not contain control characters or bidi overrides',
+    }),
   time: z.string().regex(TIME_RE, 'time must be "HH:MM" (00:00–23:59)'),
   days: z
     .array(z.enum(DAYS, { error: `days must contain only ${DAYS.join(', ')}` }))
@@ -126,6 +135,8 @@ export type AlarmPatch = z.infer<typeof alarmPatchSchema>;
 export const alarmSpecSchema = z.strictObject({
   id: z.string().min(1).max(64),
   ...fields,
+  // An alarm saved before labels were checked still loads (and rings), its label cleaned.
+  label: z.string().transform((v) => v.replace(UNSAFE_TEXT, '').slice(0, MAX_TEXT)),
 });
 
 /** Body of POST /api/sleep; omitted fields take the stored sleep defaults. */

@@ -51,6 +51,19 @@ export interface Config {
     apiToken: string | undefined;
     /** Signs session cookies; when unset one is generated and kept in the state dir. */
     sessionSecret: string | undefined;
+    /** Host names served besides loopback, IP literals and the bound address (DNS-rebinding guard). */
+    allowedHosts: string[];
+    /** Fastify's trustProxy: false, true (every hop) or the proxies' addresses/CIDR ranges. */
+    trustProxy: boolean | string[];
+  };
+  /** Limits that keep slow or greedy clients from starving the server (and the alarm) of sockets. */
+  limits: {
+    /** Open connections at most, from all clients together. */
+    maxConnections: number;
+    /** Open connections at most from one client address. */
+    maxConnectionsPerClient: number;
+    /** Longest a request (headers and body) may take to arrive. */
+    requestTimeoutMs: number;
   };
   redisUrl: string | undefined;
   /** Key that encrypts tokens at rest in Redis (validated; never logged). */
@@ -165,6 +178,13 @@ export function loadConfig(sources: ConfigSources): Config {
       password: s.SPOTIPI_PASSWORD,
       apiToken: s.SPOTIPI_API_TOKEN,
       sessionSecret: s.SPOTIPI_SESSION_SECRET,
+      allowedHosts: (s.SPOTIPI_ALLOWED_HOSTS ?? []).map((h) => h.toLowerCase().replace(/\.$/, '')),
+      trustProxy: parseTrustProxy(s.SPOTIPI_TRUST_PROXY),
+    },
+    limits: {
+      maxConnections: s.SPOTIPI_MAX_CONNECTIONS,
+      maxConnectionsPerClient: s.SPOTIPI_MAX_CONNECTIONS_PER_CLIENT,
+      requestTimeoutMs: s.SPOTIPI_REQUEST_TIMEOUT_SECONDS * 1000,
     },
     redisUrl: s.REDIS_URL,
     redisEncryptionKey: s.SPOTIPI_REDIS_KEY,
@@ -177,6 +197,12 @@ export function loadConfig(sources: ConfigSources): Config {
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,
   };
+}
+
+function parseTrustProxy(v: string | undefined): boolean | string[] {
+  if (v === undefined || /^(0|false|no|off)$/i.test(v)) return false;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  return v.split(/[\s,]+/).filter(Boolean);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

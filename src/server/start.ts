@@ -13,6 +13,7 @@ import { fingerprint } from '../token/fingerprint.js';
 import { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import { accessControlEnabled } from './access.js';
 import { type PreparedAlarms, prepareAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
@@ -94,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
+    ensurePrivateDir(config.stateDir);
     // One server per state dir: a second one would overwrite the first's alarms and tokens.
     const lock = await acquireStateDirLock(config.stateDir);
     cleanups.push(() => lock.release());

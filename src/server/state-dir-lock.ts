@@ -112,7 +112,7 @@ async function readHolder(path: string): Promise<Holder | undefined> {
 /** Creates `path` holding `content` unless it exists (false then); readers never see it half-written. */
 async function createExclusive(path: string, content: string): Promise<boolean> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content, { mode: 0o644 });
+  await writeFile(tmp, content, { mode: 0o600 });
   try {
     await link(tmp, path);
     return true;
