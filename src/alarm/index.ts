@@ -1,6 +1,7 @@
 /** Alarms, the scheduler, snooze and the sleep timer. Knows nothing about HTTP frameworks. */
 export { ALARMS_FILE_VERSION, AlarmsFileError, decodeAlarmsFile, encodeAlarmsFile } from './alarms-file.js';
 export { chimeWav } from './chime.js';
+export { DEVICES_FILE, DeviceMemory, type RememberedDevice } from './device-memory.js';
 export { AlarmError, ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
 export type { FallbackSound } from './fallback-port.js';
 export { CommandFallbackSound, resolveFallbackCommand } from './fallback-sound.js';
@@ -33,6 +34,7 @@ export {
   type AlarmView,
   type NextAlarm,
   type RingState,
+  type SleepTimerHandle,
 } from './scheduler.js';
 export {
   DEFAULT_SLEEP_DEFAULTS,

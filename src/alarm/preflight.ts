@@ -98,7 +98,6 @@ export class Preflight {
   private wake = new AbortController();
   private closed = false;
   private loopDone: Promise<void> | undefined;
-  private lastLoginWarningAt: number | undefined;
 
   constructor(private readonly opts: PreflightOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -160,7 +159,6 @@ export class Preflight {
     const alarms = this.opts.alarms();
     const enabled = new Set(alarms.filter((a) => a.enabled && a.next_fire_at).map((a) => a.id));
     for (const id of this.checked.keys()) if (!enabled.has(id)) this.checked.delete(id);
-    this.warnAboutLoginDaily(now);
     let login: Finding[] | undefined;
     for (const alarm of alarms) {
       if (this.closed || !enabled.has(alarm.id) || !this.isDue(alarm, now)) continue;
@@ -327,21 +325,6 @@ export class Preflight {
         },
       ];
     }
-  }
-
-  /** One log line a day while the login expires within the warning window. */
-  private warnAboutLoginDaily(now: number): void {
-    const expiresAt = Date.parse(this.opts.tokens.snapshot().login?.expires_at ?? '');
-    if (Number.isNaN(expiresAt) || expiresAt - now > this.o.loginWarningMs) return;
-    if (this.lastLoginWarningAt !== undefined && now - this.lastLoginWarningAt < DAY) return;
-    this.lastLoginWarningAt = now;
-    const days = Math.floor((expiresAt - now) / DAY);
-    this.log.warn(
-      { expires_at: new Date(expiresAt).toISOString(), days },
-      expiresAt <= now
-        ? 'the Spotify login has expired; log in again (open /login or run `spotipi login`)'
-        : `the Spotify login expires in ${days} days; log in again (open /login or run \`spotipi login\`)`,
-    );
   }
 
   private async loop(): Promise<void> {

@@ -1,4 +1,3 @@
-import type { FallbackSound } from '../alarm/fallback-port.js';
 import { CommandFallbackSound, resolveFallbackCommand } from '../alarm/fallback-sound.js';
 import { type AlarmReadinessReport, Preflight } from '../alarm/preflight.js';
 import type { Readiness } from '../alarm/readiness.js';
@@ -8,13 +7,6 @@ import type { RoutePlugin } from './deps.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { sleepRoutes } from './routes/sleep.js';
 import type { ServerParts } from './start.js';
-
-/** What the alarm-safety parts give the scheduler (AlarmSchedulerOptions `fallback`, `fallbackAfterMs`, `readinessOf`). */
-interface AlarmSafetyOptions {
-  fallback: FallbackSound;
-  fallbackAfterMs: number;
-  readinessOf: (alarmId: string) => Readiness | null;
-}
 
 /** The alarm scheduler and sleep timer, loaded but not yet running. */
 export interface PreparedAlarms {
@@ -50,23 +42,22 @@ export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms>
     clock,
     logger: logger.child({ module: 'fallback-sound' }),
   });
-  // The ring path's safety options (interfaces.md §1, §3): the fallback chime, and each alarm's
-  // readiness in its view. Kept apart so the scheduler's own options stay as they are.
-  const safety: AlarmSafetyOptions = {
-    fallback,
-    fallbackAfterMs: config.fallback.afterMs,
-    readinessOf: (id) => preflight.readinessOf(id),
-  };
   const scheduler: AlarmScheduler = new AlarmScheduler({
     stateDir: config.stateDir,
     player: spotify,
     defaultTimezone: config.timezone,
     snoozeMinutes: config.snoozeMinutes,
     graceMs: config.alarmGraceMs,
+    deviceFallbackMs: config.deviceFallbackMs,
+    // An alarm starting ends the sleep timer, so its fade-out never fades the alarm.
+    sleepTimer,
     clock,
     logger: logger.child({ module: 'alarms' }),
     warmToken: () => tokenCache.getAccessToken(),
-    ...safety,
+    // The fallback chime when Spotify does not start, and each alarm's preflight in its view.
+    fallback,
+    fallbackAfterMs: config.fallback.afterMs,
+    readinessOf: (id): Readiness | null => preflight.readinessOf(id),
   });
   const preflight: Preflight = new Preflight({
     alarms: () => scheduler.list(),
@@ -74,8 +65,7 @@ export async function prepareAlarms(parts: ServerParts): Promise<PreparedAlarms>
     music: spotify,
     deviceKnown: async (device) => {
       // Remembered speakers count (idle ones drop out of the live list); else ask Spotify.
-      const memory = (scheduler as { devices?: { find(idOrName: string): unknown } }).devices;
-      if (memory?.find(device)) return true;
+      if (scheduler.devices.find(device)) return true;
       const wanted = device.toLowerCase();
       return (await spotify.getDevices()).some((d) => d.id === device || d.name.toLowerCase() === wanted);
     },

@@ -49,6 +49,11 @@ describe('alarm readiness in /readyz and /metrics', () => {
     );
     const id = created.body.id as string;
     await expect.poll(() => readinessMetric(s.url, id), { timeout: 15_000 }).toBe('0');
+    // The alarm itself carries its readiness in the API.
+    expect((await json(`${s.url}/api/alarms/${id}`)).body.readiness).toMatchObject({
+      status: 'ok',
+      reasons: [],
+    });
     const ready = await json(`${s.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(ready.body.alarms).toEqual({ ok: 1, warning: 0, failing: 0, unchecked: 0 });
