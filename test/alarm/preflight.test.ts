@@ -226,3 +226,51 @@ describe('alarm preflight', () => {
     expect(p.readinessOf('a1')?.status).toBe('ok');
   });
 });
+
+describe('alarm preflight on the token cache’s own login expiry', () => {
+  it('reads login.expires_at from the real snapshot: a warning 10 days before, failing once it is before the alarm', async () => {
+    const accounts = new AccountsClient({
+      baseUrl: emu.url,
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+    });
+    // A login that lasts 20 days (Spotify's is 6 months), seeded: authorized_at is its first use.
+    const short = new TokenCache({
+      refresh: accounts.refreshFn(),
+      seedRefreshToken: DEMO_REFRESH_TOKEN,
+      clock,
+      loginLifetimeMs: 20 * DAY,
+    });
+    try {
+      await short.getAccessToken();
+      await clock.advance(10 * DAY);
+      const p = new Preflight({
+        alarms: () => alarms,
+        tokens: short,
+        music: new SpotifyWebApi({ baseUrl: emu.url, tokens: short, clock }),
+        deviceKnown: async () => true,
+        clock,
+        logger,
+      });
+      open.push(p);
+      alarms = [alarm({ next_fire_at: new Date(clock.now() + DAY).toISOString() })];
+      await p.runDue();
+      expect(short.snapshot().login.expires_at).not.toBeNull();
+      expect(p.readinessOf('a1')).toMatchObject({ status: 'warning', needs_login: true });
+      expect(p.readinessOf('a1')?.details?.[0]).toMatchObject({
+        code: 'login_expires_soon',
+        params: { days: 10 },
+      });
+
+      alarms = [alarm({ next_fire_at: new Date(clock.now() + 11 * DAY).toISOString(), time: '08:00' })];
+      await p.runDue();
+      expect(p.readinessOf('a1')).toMatchObject({
+        status: 'failing',
+        needs_login: true,
+        details: [{ code: 'login_expires_before' }],
+      });
+    } finally {
+      await short.close();
+    }
+  });
+});
