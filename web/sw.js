@@ -11,6 +11,8 @@ const SHELL = [
   'icons/icon.svg',
   'js/main.js',
   'js/alarms.js',
+  'js/alarm-safety.js',
+  'js/alarm-safety-model.js',
   'js/api.js',
   'js/chart.js',
   'js/dom.js',
@@ -30,7 +32,6 @@ const SHELL = [
   'js/token-model.js',
   'js/token-panel.js',
   // settings helper: settings, setup and the bedside clock
-  'js/chime.js',
   'js/clock.js',
   'js/clock-model.js',
   'js/settings.js',

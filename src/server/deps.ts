@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AlarmReadinessReport } from '../alarm/preflight.js';
 import type { Config } from '../config/index.js';
 import type { SettingsStore } from '../settings/settings-store.js';
 import type { AccountsClient } from '../spotify/accounts-client.js';
@@ -72,4 +73,6 @@ export interface AppDeps {
   settings?: SettingsStore;
   /** The swappable Spotify connection (first-run setup, disconnect); absent in bare app tests. */
   connection?: SpotifyConnection;
+  /** The alarms' preflight readiness (`/readyz` answers 503 while one is failing). */
+  alarmReadiness?: () => AlarmReadinessReport;
 }

@@ -5,7 +5,6 @@ interface ClockModel {
   isNight(date: Date, from: string, until: string): boolean;
   shouldDim(input: { night: boolean; lux?: number | null }): boolean;
   activeAlarm(alarms: unknown): { id: string } | null;
-  fallbackRinging(alarms: unknown): boolean;
   nextAlarm(alarms: unknown, now: number): { alarm: { id: string }; at: number } | null;
   readinessOf(alarm: unknown): { status: string; reason: string } | null;
   clockText(date: Date): string;
@@ -59,16 +58,13 @@ describe('the bedside clock model', () => {
     expect(clock.shouldDim({ night: true, lux: null })).toBe(true);
   });
 
-  it('picks the sounding alarm over a snoozed one, and rings by itself only on fallback_sound', () => {
+  it('picks the sounding alarm over a snoozed one', () => {
     const alarms = [
       { id: 'a', state: 'snoozed' },
       { id: 'b', state: 'ringing', fallback_sound: false },
     ];
     expect(clock.activeAlarm(alarms)?.id).toBe('b');
     expect(clock.activeAlarm([{ id: 'a', state: 'idle' }])).toBeNull();
-    expect(clock.fallbackRinging(alarms)).toBe(false);
-    expect(clock.fallbackRinging([...alarms, { id: 'c', fallback_sound: true }])).toBe(true);
-    expect(clock.fallbackRinging(undefined)).toBe(false);
   });
 
   it('shows the soonest alarm (a snooze end counts) and readiness only when the server reports it', () => {

@@ -433,6 +433,13 @@ describe('the bedside clock', () => {
     const recordTones = () => {
       const w = window as unknown as { __tones: number };
       w.__tones = 0;
+      const param = () => ({
+        value: 0,
+        setValueAtTime() {},
+        linearRampToValueAtTime() {},
+        exponentialRampToValueAtTime() {},
+        setTargetAtTime() {},
+      });
       class FakeAudioContext {
         state = 'running';
         currentTime = 0;
@@ -440,11 +447,11 @@ describe('the bedside clock', () => {
         resume() {
           return Promise.resolve();
         }
+        addEventListener() {}
         createOscillator() {
-          const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
           return {
             type: 'sine',
-            frequency: param,
+            frequency: param(),
             connect: (n: unknown) => n,
             start: () => {
               w.__tones++;
@@ -453,8 +460,7 @@ describe('the bedside clock', () => {
           };
         }
         createGain() {
-          const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
-          return { gain: param, connect: (n: unknown) => n };
+          return { gain: param(), connect: (n: unknown) => n };
         }
       }
       (window as unknown as { AudioContext: unknown }).AudioContext = FakeAudioContext;

@@ -1,4 +1,4 @@
-/** The bedside clock's decisions (pure, unit-tested): night dimming, next alarm, ringing, chime. */
+/** The bedside clock's decisions (pure, unit-tested): night dimming, next alarm, ringing. */
 
 /** Minutes since midnight of "HH:MM"; null when malformed. */
 export function minutesOf(hhmm) {
@@ -42,11 +42,6 @@ export function activeAlarm(alarms) {
     list.find((a) => a?.state === 'snoozed') ??
     null
   );
-}
-
-/** True when any alarm's fallback sound is on: the page must ring by itself. */
-export function fallbackRinging(alarms) {
-  return (Array.isArray(alarms) ? alarms : []).some((a) => a?.fallback_sound === true);
 }
 
 /**

@@ -1,15 +1,14 @@
 /**
  * The bedside clock (`#clock`): large time, next alarm and its readiness, what is playing, big
  * snooze/stop while ringing, night dimming, Screen Wake Lock. One request every few seconds at
- * most (alarms and playback take turns), none while hidden. Rings by itself (Web Audio) while the
- * server's fallback sound is on.
+ * most (alarms and playback take turns), none while hidden. Rings by itself (Web Audio, through
+ * the page's one ring in alarm-safety.js) while the server's fallback sound is on.
  */
+import { updateAlarmSafety } from './alarm-safety.js';
 import { api } from './api.js';
-import { Chime } from './chime.js';
 import {
   activeAlarm,
   clockText,
-  fallbackRinging,
   isNight,
   msToNextMinute,
   nextAlarm,
@@ -23,7 +22,6 @@ import { language, onLanguageChange, t } from './i18n.js';
 /** Milliseconds between two requests (alarms and playback alternate). */
 export const CLOCK_POLL_MS = 3000;
 
-const chime = new Chime();
 let open = false;
 let timer;
 let pollTimer;
@@ -42,7 +40,6 @@ let hooks = { onOpen() {}, onClose() {} };
 export function initClock(options) {
   hooks = { ...hooks, ...options };
   byId('clock-open').addEventListener('click', () => {
-    chime.unlock();
     location.hash = '#clock';
   });
   const close = () => {
@@ -55,11 +52,8 @@ export function initClock(options) {
   });
   byId('clock-snooze').addEventListener('click', () => act('snooze'));
   byId('clock-stop').addEventListener('click', () => act('stop'));
-  byId('clock').addEventListener('pointerdown', () => {
-    chime.unlock();
-    // resume() settles asynchronously; look again shortly.
-    setTimeout(() => open && render(), 300);
-  });
+  // The page's audio unlocks on the first tap (alarm-safety.js); the hint goes with it.
+  byId('clock').addEventListener('pointerdown', () => setTimeout(() => open && render(), 300));
   window.addEventListener('hashchange', () => setOpen(location.hash === '#clock'));
   document.addEventListener('visibilitychange', () => {
     if (!open) return;
@@ -94,7 +88,6 @@ function setOpen(value) {
   } else {
     clearTimeout(timer);
     stopPolling();
-    chime.stop();
     wakeLock?.release?.().catch(() => {});
     wakeLock = null;
     hooks.onClose();
@@ -129,6 +122,8 @@ async function poll() {
     if (turn++ % 2 === 0) {
       const body = await api.get('/api/alarms', { quiet: true });
       alarms = Array.isArray(body?.alarms) ? body.alarms : [];
+      // One ring path for the whole page: the alarms card's pollers pause while the clock shows.
+      updateAlarmSafety(alarms);
     } else {
       playing = await api.get('/playback_status', { quiet: true });
     }
@@ -142,10 +137,10 @@ async function poll() {
 async function act(action) {
   const alarm = activeAlarm(alarms);
   if (!alarm) return;
-  chime.stop();
   try {
     await api.post(`/api/alarms/${encodeURIComponent(alarm.id)}/${action}`);
     alarms = (await api.get('/api/alarms', { quiet: true }))?.alarms ?? alarms;
+    updateAlarmSafety(alarms);
   } catch {
     // The next poll shows the truth.
   }
@@ -185,10 +180,9 @@ function render() {
     ? `${t(sounding ? 'alarms.ringing' : 'alarms.snoozedTitle')} · ${active.time} ${active.label ?? ''}`
     : '\u00a0';
   byId('clock-snooze').disabled = !sounding;
-  if (fallbackRinging(alarms)) chime.start();
-  else chime.stop();
-  // Visibility, not display: the hint appearing or going never moves the clock.
-  byId('clock-sound-hint').style.visibility = chime.needsTap ? 'visible' : 'hidden';
+  // Sound needs one tap on the page first; visibility, not display, so nothing moves.
+  const tapped = navigator.userActivation?.hasBeenActive ?? true;
+  byId('clock-sound-hint').style.visibility = tapped ? 'hidden' : 'visible';
   byId('clock').classList.toggle('dimmed', shouldDim({ night: isNight(now, dim.from, dim.until), lux }));
 }
 

@@ -1,4 +1,5 @@
 /** Boots the page: language, theme, notices, then each card with its own poller. */
+import { initAlarmSafety } from './alarm-safety.js';
 import { initAlarms } from './alarms.js';
 import { api } from './api.js';
 import { initClock, setDimSchedule } from './clock.js';
@@ -24,6 +25,7 @@ async function boot() {
     langSelect.value = lang;
   });
   initNotices();
+  initAlarmSafety();
   checkHealth();
 
   const pollers = [initNowPlaying(), initAlarms(), initSleep(), initTokenPanel()];
