@@ -140,7 +140,8 @@ describe('the settings card', () => {
       await page.locator('input[type="password"]').fill('correct horse battery');
       await page.locator('button[type="submit"], input[type="submit"]').first().click();
       await page.waitForSelector('html[data-ready="true"]');
-      await expect.poll(() => page.locator('#access').isVisible()).toBe(true);
+      // Generous: three browsers log in at once on a loaded machine.
+      await expect.poll(() => page.locator('#access').isVisible(), { timeout: 20_000 }).toBe(true);
       return page;
     };
     const apiStatus = (page: Page) => page.evaluate(async () => (await fetch('/api/settings')).status);
@@ -163,7 +164,7 @@ describe('the settings card', () => {
     } finally {
       for (const ctx of contexts) await ctx.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('first-run setup in the browser', () => {
