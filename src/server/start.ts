@@ -137,6 +137,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     // Scraped only after the cache exists; built first so the refresh function can report to it.
     const metrics = new AppMetrics(() => tokenCache.snapshot());
+    cleanups.push(() => metrics.close());
     const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
     const tokenCache = new TokenCache({
       refresh: failureTimer.wrap(accounts.refreshFn()),
