@@ -123,7 +123,7 @@ export function registerProcessMetrics(
     async collect() {
       sampler.touch();
       const taken = sampler.take();
-      figures.forEach((figure, i) => gauges[i]?.set(taken?.[figure] ?? 0));
+      for (const [i, figure] of figures.entries()) gauges[i]?.set(taken?.[figure] ?? 0);
       const start = process.hrtime.bigint();
       await new Promise((resolve) => setImmediate(resolve));
       this.set(Number(process.hrtime.bigint() - start) / 1e9);
