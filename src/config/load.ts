@@ -63,6 +63,8 @@ export interface Config {
   /** How late an alarm missed while the server was down may still fire. */
   alarmGraceMs: number;
   libraryCacheMs: number;
+  /** SPOTIPI_LOW_POWER: the Pi Zero profile (small-heap V8 flags, slower UI polling). */
+  lowPower: boolean;
   shutdownTimeoutMs: number;
   /** Where each setting's value came from, for diagnostics (never the values). */
   sources: Record<string, string>;
@@ -171,6 +173,7 @@ export function loadConfig(sources: ConfigSources): Config {
     snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,
     alarmGraceMs: s.SPOTIPI_ALARM_GRACE_MINUTES * 60_000,
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
+    lowPower: s.SPOTIPI_LOW_POWER,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,
   };

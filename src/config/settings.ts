@@ -127,6 +127,7 @@ export const settingsSchema = z.object({
   SPOTIPI_ALARM_GRACE_MINUTES: integer(0, 720).default(10),
   TZ: z.string().optional(),
   LIBRARY_CACHE_SECONDS: seconds(0, 86_400).default(60),
+  SPOTIPI_LOW_POWER: boolish.default(false),
   SHUTDOWN_TIMEOUT_SECONDS: seconds(0, 300).default(10),
 });
 

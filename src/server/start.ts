@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,8 +68,14 @@ export interface ServerParts {
   tokenCache: TokenCache;
 }
 
-/** Default location of the web UI's static files (the package's `web/`). */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
+/**
+ * Default location of the web UI's static files: the build's `dist/web/` (bundled, hashed,
+ * precompressed) when this code runs from `dist/` and it exists, else the package's `web/`
+ * sources (running from `src/` under tsx, or before a build).
+ */
+export const DEFAULT_WEB_ROOT = existsSync(fileURLToPath(new URL('../web/index.html', import.meta.url)))
+  ? fileURLToPath(new URL('../web', import.meta.url))
+  : fileURLToPath(new URL('../../web', import.meta.url));
 
 /**
  * Starts SpotiPi: in demo mode the embedded emulator first, then the token cache (seeded from

@@ -6,6 +6,7 @@ import { initI18n, language, setLanguage } from './i18n.js';
 import { initLibrary, load as loadLibrary } from './library.js';
 import { initNotices, onBackOff } from './notices.js';
 import { initNowPlaying, loadDevices } from './now-playing.js';
+import { setPollScale } from './poller.js';
 import { initReauth } from './reauth.js';
 import { initSleep } from './sleep.js';
 import { initTheme } from './theme.js';
@@ -44,6 +45,8 @@ async function checkHealth() {
   try {
     const health = await api.get('/healthz', { quiet: true });
     const demo = String(health?.mode ?? '').toLowerCase() === 'demo' || health?.demo === true;
+    // The Pi Zero profile: every card polls half as often.
+    if (health?.low_power === true) setPollScale(2);
     show(byId('demo-banner'), demo);
     show(byId('demo-badge'), demo);
   } catch {
