@@ -6,9 +6,11 @@
 import type { Browser, CDPSession } from 'playwright-core';
 import { launchChromium } from '../test/ui/browser.js';
 
-/** One first visit (empty cache, no service worker yet). */
+/** One first visit (empty cache, no service worker yet), counting what SpotiPi's server sends. */
 export interface PageLoad {
   requests: number;
+  /** Requests to other origins: cover art, which on a real install comes from Spotify's CDN. */
+  otherOrigins: number;
   wireKb: number;
   loadEventMs: number;
   networkQuietMs: number;
@@ -20,6 +22,7 @@ export interface PageLoad {
 const QUIET_MS = 500;
 
 interface Tracked {
+  origin: string;
   path: string;
   startedAt: number;
   endedAt?: number;
@@ -32,8 +35,10 @@ interface Tracked {
 function track(session: CDPSession, now: () => number): Map<string, Tracked> {
   const requests = new Map<string, Tracked>();
   session.on('Network.requestWillBeSent', (e) => {
+    const url = new URL(e.request.url);
     requests.set(e.requestId, {
-      path: new URL(e.request.url).pathname,
+      origin: url.origin,
+      path: url.pathname,
       startedAt: now(),
       bytes: 0,
       encoding: '',
@@ -43,8 +48,12 @@ function track(session: CDPSession, now: () => number): Map<string, Tracked> {
   session.on('Network.responseReceived', (e) => {
     const r = requests.get(e.requestId);
     if (!r) return;
-    r.fromCache = Boolean(e.response.fromDiskCache || e.response.fromServiceWorker || e.response.fromPrefetchCache);
-    r.encoding = String(e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'] ?? '');
+    r.fromCache = Boolean(
+      e.response.fromDiskCache || e.response.fromServiceWorker || e.response.fromPrefetchCache,
+    );
+    r.encoding = String(
+      e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'] ?? '',
+    );
   });
   session.on('Network.loadingFinished', (e) => {
     const r = requests.get(e.requestId);
@@ -60,7 +69,11 @@ function track(session: CDPSession, now: () => number): Map<string, Tracked> {
 }
 
 /** Waits until nothing has been in flight or started for QUIET_MS; returns when the last request ended. */
-async function waitQuiet(requests: Map<string, Tracked>, now: () => number, timeoutMs = 15_000): Promise<number> {
+async function waitQuiet(
+  requests: Map<string, Tracked>,
+  now: () => number,
+  timeoutMs = 15_000,
+): Promise<number> {
   const deadline = now() + timeoutMs;
   for (;;) {
     const all = [...requests.values()];
@@ -91,11 +104,16 @@ export async function measurePageLoad(browser: Browser, url: string): Promise<Pa
       loadEventMs = now();
     });
     await page.goto(url, { waitUntil: 'load' });
-    const quiet = await waitQuiet(requests, now);
-    // Requests that reached the server (cache hits cost no wire).
-    const wire = [...requests.values()].filter((r) => !r.fromCache && r.endedAt !== undefined && r.endedAt <= quiet);
+    const origin = new URL(url).origin;
+    await waitQuiet(requests, now);
+    const all = [...requests.values()];
+    const ours = new Map([...requests].filter(([, r]) => r.origin === origin));
+    const quiet = Math.max(0, ...[...ours.values()].map((r) => r.endedAt ?? r.startedAt));
+    // Requests that reached SpotiPi's server (cache hits cost no wire).
+    const wire = [...ours.values()].filter((r) => !r.fromCache && r.endedAt !== undefined);
     return {
       requests: wire.length,
+      otherOrigins: all.filter((r) => r.origin !== origin).length,
       wireKb: wire.reduce((sum, r) => sum + r.bytes, 0) / 1024,
       loadEventMs,
       networkQuietMs: quiet,
@@ -115,7 +133,12 @@ export interface Polling {
 }
 
 /** Opens the page, lets it settle, then counts its requests for `visibleS` visible and `hiddenS` hidden. */
-export async function measurePolling(browser: Browser, url: string, visibleS: number, hiddenS: number): Promise<Polling> {
+export async function measurePolling(
+  browser: Browser,
+  url: string,
+  visibleS: number,
+  hiddenS: number,
+): Promise<Polling> {
   const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
   try {
     const page = await context.newPage();
@@ -128,11 +151,12 @@ export async function measurePolling(browser: Browser, url: string, visibleS: nu
     });
     await page.waitForTimeout(visibleS * 1000);
     const visible = count;
-    await page.evaluate(() => {
+    // A string, not a function: tsx's name helpers do not exist in the page.
+    await page.evaluate(`
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
       document.dispatchEvent(new Event('visibilitychange'));
-    });
+    `);
     await page.waitForTimeout(500); // requests already on the wire land
     const before = count;
     await page.waitForTimeout(hiddenS * 1000);
@@ -162,9 +186,13 @@ export async function uiBurst(browser: Browser, url: string, visits: number): Pr
       await page.reload();
       await page.waitForSelector('html[data-ready="true"]');
       await Promise.all(
-        ['/api/music-library?refresh=1', '/api/devices', '/playback_status', '/api/alarms', '/api/token-cache/status'].map(
-          (path) => page.evaluate((p) => fetch(p).then((r) => r.text()), path),
-        ),
+        [
+          '/api/music-library?refresh=1',
+          '/api/devices',
+          '/playback_status',
+          '/api/alarms',
+          '/api/token-cache/status',
+        ].map((path) => page.evaluate(`fetch(${JSON.stringify(path)}).then((r) => r.text())`)),
       );
     } finally {
       await context.close();

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installAccessControl, installCrossSiteGuard } from './access.js';
+import { installJsonCompression } from './compress-json.js';
 import type { AppDeps } from './deps.js';
 import { handleError, notFound } from './errors.js';
 import { QuietLogController } from './request-log.js';
@@ -94,6 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : payload;
     });
   }
+
+  // After the URL rewrite above: onSend hooks run in order, and this one turns text into bytes.
+  installJsonCompression(app);
 
   const opts = { deps };
   await app.register(healthRoutes, opts);
