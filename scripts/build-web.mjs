@@ -7,7 +7,8 @@
  * - content-hashed names, so the server can mark them immutable and a new build is a new URL;
  * - sw.js told the build's file list (and a cache name that changes with it);
  * - every text file precompressed next to itself as .br and .gz, when that is smaller.
- * Other files (icons, manifest, the unhashed catalogue the login page reads) are copied as they are.
+ * Other files (icons, manifest, the unhashed catalogue the login page reads, the page's source
+ * modules) are copied as they are.
  */
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -56,13 +57,11 @@ async function walk(dir) {
 export async function buildWeb(webSrc, outDir) {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  // Everything but the page's modules (they are bundled) and the files rewritten below.
+  // Everything but the files rewritten below. The page's modules are copied too, unused by the
+  // page (it loads the bundle), so a module something else loads by name (a worker) still exists.
   await cp(webSrc, outDir, {
     recursive: true,
-    filter: (src) => {
-      const rel = relative(webSrc, src);
-      return !rel.startsWith('js') && rel !== 'index.html' && rel !== 'sw.js' && rel !== 'app.css';
-    },
+    filter: (src) => !['index.html', 'sw.js', 'app.css'].includes(relative(webSrc, src)),
   });
 
   const catalogue = JSON.stringify(JSON.parse(await readFile(join(webSrc, 'i18n/catalogue.json'), 'utf8')));
