@@ -4,6 +4,7 @@
  * - the page's modules bundled and minified from web/js/main.js into one js/main-HASH.js (a module
  *   another engineer adds is picked up through its import from main.js);
  * - app.css minified as app-HASH.css, the catalogue as i18n/catalogue-HASH.json (preloaded);
+ * - the SVG logo inlined into the page as a data: URI (it is both an image and the favicon);
  * - content-hashed names, so the server can mark them immutable and a new build is a new URL;
  * - sw.js told the build's file list (and a cache name that changes with it);
  * - every text file precompressed next to itself as .br and .gz, when that is smaller.
@@ -114,6 +115,10 @@ export async function buildWeb(webSrc, outDir) {
     `<link rel="preload" href="${catalogueName}" as="fetch" crossorigin="anonymous">\n  <script type="module" src="${jsName}"></script>`,
     'module script js/main.js in index.html',
   );
+  // The small SVG logo (header image and favicon) travels inside the page: two requests fewer.
+  const logo = await readFile(join(webSrc, 'icons/icon.svg'), 'utf8');
+  const logoUri = `data:image/svg+xml,${encodeURIComponent(logo.replace(/\s*\n\s*/g, ' ').trim())}`;
+  html = html.replace(/(src|href)="icons\/icon\.svg"/g, (_m, attr) => `${attr}="${logoUri}"`);
   await writeFile(join(outDir, 'index.html'), html);
 
   const shell = [jsName, cssName, catalogueName];

@@ -32,6 +32,10 @@ describe('the web build', () => {
     expect(readdirSync(join(out, 'js')).filter((f) => /^main-[A-Z0-9]{8}\.js$/.test(f))).toHaveLength(1);
     expect(bundle).toContain(shell[2]);
     expect(bundle).not.toMatch(/["']i18n\/catalogue\.json["']/);
+    // The logo (header image and favicon) is inside the page, not two more requests.
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).not.toContain('icons/icon.svg');
+    expect(html).toContain('href="data:image/svg+xml,');
   });
 
   it('writes brotli and gzip copies that decompress to the very file', async () => {
