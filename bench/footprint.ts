@@ -10,7 +10,7 @@
  * --idle-to S (the idle window after ready, default 60-120 s), --quick (1 run, 20-40 s window).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -123,20 +123,20 @@ function serverEnv(
 }
 
 /** Spawns `node <profile flags> dist/cli/main.js serve` and waits for its first 200. */
-async function startServer(emulator: RunningEmulator, profile: Profile): Promise<Server> {
+async function startServer(
+  emulator: RunningEmulator,
+  profile: Profile,
+  main = join(root, 'dist/cli/main.js'),
+): Promise<Server> {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), 'spotipi-footprint-'));
   const url = `http://127.0.0.1:${port}`;
   const start = process.hrtime.bigint();
-  const child = spawn(
-    process.execPath,
-    [...serverNodeFlags(profile === 'low-power'), join(root, 'dist/cli/main.js'), 'serve'],
-    {
-      cwd: stateDir,
-      env: serverEnv(port, stateDir, emulator, profile),
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...serverNodeFlags(profile === 'low-power'), main, 'serve'], {
+    cwd: stateDir,
+    env: serverEnv(port, stateDir, emulator, profile),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const readyMs = await waitFirst200(url, child, start);
   return {
     child,
@@ -220,15 +220,18 @@ async function run(flags: Map<string, string>): Promise<Section> {
   const npmBuild = await buildPeak('npm', ['run', 'build', '--silent']);
   const buildServerWeb = await buildPeak(process.execPath, [join(root, 'scripts/build.mjs')]);
   const buildTypes = await buildPeak(process.execPath, [join(root, 'scripts/build-types.mjs')]);
-  const tscOut = mkdtempSync(join(tmpdir(), 'spotipi-tsc-'));
+  // The former build's output of the same sources, kept as a package to compare start-up with.
+  const tscPackage = mkdtempSync(join(tmpdir(), 'spotipi-tsc-'));
   const tsc = await buildPeak(process.execPath, [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
     join(root, 'tsconfig.build.json'),
     '--outDir',
-    tscOut,
+    join(tscPackage, 'dist'),
   ]);
-  rmSync(tscOut, { recursive: true, force: true });
+  copyFileSync(join(root, 'package.json'), join(tscPackage, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(tscPackage, 'node_modules'), 'dir');
+  symlinkSync(join(root, 'web'), join(tscPackage, 'web'), 'dir');
 
   const emulator = await startEmulator({ port: 0, initialPlayback: 'playing' });
   const figures = new Map<Profile, ProfileFigures>();
@@ -243,6 +246,18 @@ async function run(flags: Map<string, string>): Promise<Section> {
         await s.stop();
       }
     }
+    // Interleaved with the same number of starts of the tsc output: the bundle's share of start-up,
+    // robust to the machine's load (both run under the same).
+    const bundleVsTsc = { bundle: [] as number[], tsc: [] as number[] };
+    for (let i = 0; i < Math.max(5, runs); i++) {
+      const b = await startServer(emulator, 'standard');
+      bundleVsTsc.bundle.push(b.readyMs);
+      await b.stop();
+      const t = await startServer(emulator, 'standard', join(tscPackage, 'dist/cli/main.js'));
+      bundleVsTsc.tsc.push(t.readyMs);
+      await t.stop();
+    }
+    rmSync(tscPackage, { recursive: true, force: true });
     const npmStart: number[] = [];
     for (let i = 0; i < runs; i++) npmStart.push(await npmStartOnce(emulator));
 
@@ -321,6 +336,7 @@ async function run(flags: Map<string, string>): Promise<Section> {
 
     return report({
       contrib,
+      bundleVsTsc: { bundle: figure(bundleVsTsc.bundle), tsc: figure(bundleVsTsc.tsc) },
       figures,
       npmStart: figure(npmStart),
       npmBuild,
@@ -340,6 +356,7 @@ async function run(flags: Map<string, string>): Promise<Section> {
 }
 
 interface ReportInput {
+  bundleVsTsc: { bundle: Figure; tsc: Figure };
   contrib: Awaited<ReturnType<typeof contributors>>;
   figures: Map<Profile, ProfileFigures>;
   npmStart: Figure;
@@ -499,6 +516,8 @@ function report(r: ReportInput): Section {
     'The original SpotiPi cannot be run here (PyPI is unreachable), so its figures are quoted from issue 17, where both ran side by side on this machine (median of 3).',
     '',
     main,
+    '',
+    `Start-up, the bundle against the former build: the same sources as \`tsc\` emits them (one file per module, dependencies from node_modules) take ${fmtFigure(r.bundleVsTsc.tsc, 0, ' ms')} from spawn to the first 200, the esbuild bundle ${fmtFigure(r.bundleVsTsc.bundle, 0, ' ms')} (${r.bundleVsTsc.bundle.runs} starts each, interleaved, standard profile).`,
     '',
     `Build steps (peak summed RSS of each process tree): \`node scripts/build.mjs\` (server bundle and web UI, esbuild) ${fmt(r.buildServerWeb, 0)} MB; \`node scripts/build-types.mjs\` (the library's .d.ts, one file at a time) ${fmt(r.buildTypes, 0)} MB; for comparison the former build, \`tsc -p tsconfig.build.json\`, ${fmt(r.tsc, 0)} MB.`,
     '',
