@@ -15,16 +15,16 @@ afterEach(async () => {
 });
 
 /** A web root like the build's: a hashed bundle with .br/.gz beside it, an index page, a secret. */
-async function serve(): Promise<FastifyInstance> {
+async function serve(htmlData?: Record<string, string>): Promise<FastifyInstance> {
   const root = mkdtempSync(join(tmpdir(), 'spotipi-static-'));
   mkdirSync(join(root, 'js'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><title>SpotiPi</title>');
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><title>SpotiPi</title></html>');
   writeFileSync(join(root, 'js/main-1A2B3C4D.js'), BUNDLE);
   writeFileSync(join(root, 'js/main-1A2B3C4D.js.br'), brotliCompressSync(BUNDLE));
   writeFileSync(join(root, 'js/main-1A2B3C4D.js.gz'), gzipSync(BUNDLE));
   writeFileSync(join(root, '.env'), 'SPOTIFY_CLIENT_SECRET=nope');
   app = Fastify();
-  await app.register(staticFiles, { root });
+  await app.register(staticFiles, { root, ...(htmlData ? { htmlData } : {}) });
   return app;
 }
 
@@ -85,6 +85,28 @@ describe('static files', () => {
     }
     // A broken escape never reaches the disk.
     expect((await server.inject({ url: '/%E0%A4%A' })).statusCode).toBe(400);
+  });
+});
+
+describe('pages with the server facts', () => {
+  it('write the server facts into the <html> tag, compressed, so the page need not ask /healthz', async () => {
+    const server = await serve({ mode: 'demo', 'low-power': 'true' });
+    const br = await server.inject({ url: '/', headers: { 'accept-encoding': 'br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['cache-control']).toBe('no-cache');
+    const html = brotliDecompressSync(br.rawPayload).toString();
+    expect(html).toContain('<html data-mode="demo" data-low-power="true">');
+    const plain = await server.inject({ url: '/index.html' });
+    expect(plain.body).toBe(html);
+    const again = await server.inject({ url: '/', headers: { 'if-none-match': String(plain.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('escape the values they write', async () => {
+    const server = await serve({ mode: '"><script>x</script>' });
+    expect((await server.inject({ url: '/' })).body).toContain(
+      'data-mode="&#34;&#62;&#60;script&#62;x&#60;/script&#62;"',
+    );
   });
 });
 

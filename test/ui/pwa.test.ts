@@ -92,6 +92,24 @@ describe('the installable app in a real browser', () => {
     await expect.poll(() => page.locator('#notice-title').textContent()).toBe('SpotiPi is not answering');
   });
 
+  it('loads in few requests: one bundle, its stylesheet and strings, compressed, and no /healthz (the page carries the mode)', async () => {
+    context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+    const page = await context.newPage();
+    const paths: string[] = [];
+    page.on('request', (request: Request) => {
+      const url = new URL(request.url());
+      if (url.origin === demo.url) paths.push(url.pathname);
+    });
+    const response = await page.goto(demo.url);
+    await page.waitForSelector('html[data-ready="true"]');
+    expect(await response?.headerValue('content-encoding')).toBe('br');
+    expect(await page.locator('#demo-banner').isVisible()).toBe(true);
+    expect(paths).not.toContain('/healthz');
+    const scripts = paths.filter((p) => p.endsWith('.js'));
+    expect(scripts).toEqual([expect.stringMatching(/^\/js\/main-[A-Z0-9]{8}\.js$/)]);
+    expect(paths.filter((p) => p.endsWith('.css'))).toHaveLength(1);
+  });
+
   it('stops polling while the tab is hidden and polls at once when it is shown again', async () => {
     context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
     const page = await context.newPage();

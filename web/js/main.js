@@ -19,7 +19,10 @@ async function boot() {
   langSelect.value = language();
   langSelect.addEventListener('change', () => setLanguage(langSelect.value));
   initNotices();
-  checkHealth();
+  // The server writes its mode into the page it serves; only a page without it asks /healthz.
+  const facts = document.documentElement.dataset;
+  if (facts.mode) applyServerFacts({ mode: facts.mode, low_power: facts.lowPower === 'true' });
+  else checkHealth();
 
   const pollers = [initNowPlaying(), initAlarms(), initSleep(), initTokenPanel()];
   onBackOff((seconds) => {
@@ -40,18 +43,22 @@ async function boot() {
   document.documentElement.dataset.ready = 'true';
 }
 
-/** Shows the demo banner when the server runs against its built-in emulator. */
+/** Asks /healthz for the server's facts (a page served without them, e.g. by another server). */
 async function checkHealth() {
   try {
-    const health = await api.get('/healthz', { quiet: true });
-    const demo = String(health?.mode ?? '').toLowerCase() === 'demo' || health?.demo === true;
-    // The Pi Zero profile: every card polls half as often.
-    if (health?.low_power === true) setPollScale(2);
-    show(byId('demo-banner'), demo);
-    show(byId('demo-badge'), demo);
+    applyServerFacts(await api.get('/healthz', { quiet: true }));
   } catch {
     // Unreachable: the pollers report it.
   }
+}
+
+/** Shows the demo banner in demo mode; slows polling in the server's low-power profile. */
+function applyServerFacts(health) {
+  const demo = String(health?.mode ?? '').toLowerCase() === 'demo' || health?.demo === true;
+  // The Pi Zero profile: every card polls half as often.
+  if (health?.low_power === true) setPollScale(2);
+  show(byId('demo-banner'), demo);
+  show(byId('demo-badge'), demo);
 }
 
 function registerServiceWorker() {

@@ -10,7 +10,12 @@ export const webRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { de
   const root = deps.webRoot;
   const hasUi = root !== undefined && existsSync(join(root, 'index.html'));
   if (root !== undefined && existsSync(root)) {
-    await app.register(staticFiles, { root, index: hasUi });
+    await app.register(staticFiles, {
+      root,
+      index: hasUi,
+      // What the page would otherwise ask /healthz for on every visit.
+      htmlData: { mode: deps.config.mode, 'low-power': String(deps.config.lowPower) },
+    });
   }
   if (!hasUi) {
     app.get('/', async (_request, reply) => reply.type('text/html').send(fallbackPage(deps)));
