@@ -46,6 +46,14 @@ describe('loadConfig', () => {
     expect(err.message).toContain('SPOTIPI_SNOOZE_MINUTES');
   });
 
+  it('reads how long an alarm waits for its configured speaker before another plays (default 2 min)', () => {
+    const cwd = tempDir();
+    expect(loadConfig({ env: {}, cwd }).deviceFallbackMs).toBe(120_000);
+    expect(loadConfig({ env: { SPOTIPI_DEVICE_FALLBACK_SECONDS: '30' }, cwd }).deviceFallbackMs).toBe(30_000);
+    const err = loadError(() => loadConfig({ env: { SPOTIPI_DEVICE_FALLBACK_SECONDS: '-5' }, cwd }));
+    expect(err.message).toContain('SPOTIPI_DEVICE_FALLBACK_SECONDS');
+  });
+
   it('switches to Spotify mode when a client id is set and derives the redirect URI from PORT', () => {
     const config = loadConfig({ env: { SPOTIFY_CLIENT_ID: 'abc', PORT: '6000' }, cwd: tempDir() });
     expect(config.mode).toBe('spotify');
@@ -102,6 +110,17 @@ describe('loadConfig', () => {
     const err = loadError(() => loadConfig({ env: { SPOTIPI_REDIS_KEY: 'tooshort-secret' }, cwd }));
     expect(err.message).toContain('SPOTIPI_REDIS_KEY');
     expect(err.message).not.toContain('tooshort-secret');
+  });
+
+  it('accepts a Redis key list for a rollout or rotation (first writes, all read; "plaintext" for none) and rejects a bad entry without echoing it', () => {
+    const cwd = tempDir();
+    const [a, b] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('hex')];
+    const list = `${a}, ${b},plaintext`;
+    expect(loadConfig({ env: { SPOTIPI_REDIS_KEY: list }, cwd }).redisEncryptionKey).toBe(list);
+    const err = loadError(() => loadConfig({ env: { SPOTIPI_REDIS_KEY: `${a},secret-but-short` }, cwd }));
+    expect(err.message).toContain('SPOTIPI_REDIS_KEY');
+    expect(err.message).not.toContain('secret-but-short');
+    expect(err.message).not.toContain(a);
   });
 
   it('never echoes a secret value in the error message', () => {

@@ -7,13 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
 import type { EmulatorOptions, RunningEmulator } from '../emulator/types.js';
-import { AccountsClient } from '../spotify/accounts-client.js';
+import { AccountsClient, isRetryableRefreshError } from '../spotify/accounts-client.js';
 import { SpotifyWebApi } from '../spotify/web-api-client.js';
 import { systemClock } from '../token/clock.js';
 import { fingerprint } from '../token/fingerprint.js';
 import { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import { accessControlEnabled } from './access.js';
 import { startAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
@@ -100,6 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
+    ensurePrivateDir(config.stateDir);
     let emulator: RunningEmulator | undefined;
     let spotifyConfig = config.spotify;
     let clientId = config.spotify.clientId ?? '';
@@ -148,6 +150,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
     const tokenCache = new TokenCache({
       refresh: failureTimer.wrap(accounts.refreshFn()),
+      isRetryable: isRetryableRefreshError,
       store,
       clock,
       logger: logger.child({ module: 'token-cache' }),
