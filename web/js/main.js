@@ -1,4 +1,5 @@
 /** Boots the page: language, theme, notices, then each card with its own poller. */
+import { initAlarmSafety } from './alarm-safety.js';
 import { initAlarms } from './alarms.js';
 import { api } from './api.js';
 import { byId, show } from './dom.js';
@@ -19,6 +20,7 @@ async function boot() {
   langSelect.value = language();
   langSelect.addEventListener('change', () => setLanguage(langSelect.value));
   initNotices();
+  initAlarmSafety();
   // The server writes its mode into the page it serves; only a page without it asks /healthz.
   const facts = document.documentElement.dataset;
   if (facts.mode) applyServerFacts({ mode: facts.mode, low_power: facts.lowPower === 'true' });
