@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,8 +76,14 @@ export interface ServerParts {
   settings: SettingsStore;
 }
 
-/** Default location of the web UI's static files (the package's `web/`). */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
+/**
+ * Default location of the web UI's static files: the build's `dist/web/` (bundled, hashed,
+ * precompressed) when this code runs from `dist/` and it exists, else the package's `web/`
+ * sources (running from `src/` under tsx, or before a build).
+ */
+export const DEFAULT_WEB_ROOT = existsSync(fileURLToPath(new URL('../web/index.html', import.meta.url)))
+  ? fileURLToPath(new URL('../web', import.meta.url))
+  : fileURLToPath(new URL('../../web', import.meta.url));
 
 /**
  * Starts SpotiPi: in demo mode the embedded emulator first, then the token cache (seeded from
@@ -114,6 +121,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     // Scraped only after the connection exists; built first so each link's refresh reports to it.
     const metrics = new AppMetrics(() => connection.tokenCache.snapshot());
+    cleanups.push(() => metrics.close());
     const connect = (app: SpotifyApp | 'demo', store?: TokenStore) =>
       connectSpotify(config, app, {
         logger,
