@@ -170,8 +170,10 @@ describe(`${SERVERS} spotipi servers with REDIS_URL`, () => {
     expect(tally.samples).toEqual([]);
     expect(tally.failed).toBe(0);
     expect(made).toBeLessThanOrEqual(Math.ceil(elapsed / WINDOW_MS) + 1);
+    // Token windows lived through: about 5 shared ones, plus 3 during the outage on each server's
+    // own cache (each of those can meet a stall on its own).
     expect(emulator.stats().expiredTokensRejected).toBeLessThanOrEqual(
-      expiredTokenTolerance(WINDOW_MS * 8, WINDOW_MS),
+      expiredTokenTolerance(WINDOW_MS * (5 + 3 * SERVERS), WINDOW_MS),
     );
     for (const server of servers) {
       const logged = server.output();
