@@ -36,7 +36,9 @@ const BODY_LIMIT = 64 * 1024;
  * and body within it. An idle keep-alive connection stays 72 s (Fastify's default: clients and
  * proxies that keep theirs 60 s close first, so none reuses a socket the server is closing), a
  * silent one (not reading our response) 2 min or twice the request timeout. Node checks the
- * first two every `checkIntervalMs`. The connection caps bound what idle sockets can hold.
+ * first two every `checkIntervalMs`: half the request timeout, at most 15 s, since that check
+ * wakes an idle Pi (a slow client is cut within 1.5x its timeout; the connection caps bound what
+ * it can hold meanwhile).
  */
 export function socketTimeouts(requestTimeoutMs: number) {
   return {
@@ -44,7 +46,7 @@ export function socketTimeouts(requestTimeoutMs: number) {
     headersTimeoutMs: Math.min(requestTimeoutMs, 20_000),
     keepAliveTimeoutMs: 72_000,
     idleTimeoutMs: Math.max(120_000, requestTimeoutMs * 2),
-    checkIntervalMs: Math.max(250, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+    checkIntervalMs: Math.max(250, Math.min(15_000, Math.floor(requestTimeoutMs / 2))),
   };
 }
 
