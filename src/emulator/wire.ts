@@ -3,6 +3,7 @@ import type {
   Artist,
   Device,
   Paging,
+  PlayHistory,
   PlaylistItem,
   PublicUser,
   SimplifiedAlbum,
@@ -13,7 +14,7 @@ import type {
   SpotifyUser,
   Track,
 } from '../spotify/types.js';
-import type { AlbumRec, ArtistRec, Catalog, DeviceRec, PlaylistRec, TrackRec } from './catalog.js';
+import type { AlbumRec, ArtistRec, Catalog, DeviceRec, PlaylistRec, PlayRec, TrackRec } from './catalog.js';
 
 const MARKETS = ['DE', 'GB', 'US', 'SE', 'FR'];
 
@@ -191,6 +192,23 @@ export class Wire {
       added_by: this.publicUser(),
       is_local: false,
       ...(this.developmentMode ? { item: track } : { track }),
+    };
+  }
+
+  /** A `PlayHistoryObject` of `/me/player/recently-played`. */
+  playHistory(p: PlayRec): PlayHistory {
+    const [, type = '', id = ''] = p.contextUri?.split(':') ?? [];
+    return {
+      track: this.track(this.catalog.tracks.get(p.trackId)!),
+      played_at: p.playedAt,
+      context: p.contextUri
+        ? {
+            type,
+            href: `${this.origin}/v1/${type}s/${id}`,
+            external_urls: { spotify: `https://open.spotify.com/${type}/${id}` },
+            uri: p.contextUri,
+          }
+        : null,
     };
   }
 

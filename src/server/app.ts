@@ -6,13 +6,18 @@ import { installAccessControl, installCrossSiteGuard } from './access.js';
 import type { AppDeps } from './deps.js';
 import { handleError, notFound } from './errors.js';
 import { QuietLogController } from './request-log.js';
+import { artistRoutes } from './routes/artists.js';
 import { authRoutes } from './routes/auth.js';
 import { demoArtRoutes, rewriteEmulatorUrls } from './routes/demo-art.js';
 import { healthRoutes } from './routes/health.js';
 import { libraryRoutes } from './routes/library.js';
+import { librarySectionRoutes } from './routes/library-sections.js';
 import { loginRoutes } from './routes/login.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { playbackRoutes } from './routes/playback.js';
+import { playerExtraRoutes } from './routes/player-extras.js';
+import { queueRoutes } from './routes/queue.js';
+import { searchRoutes } from './routes/search.js';
 import { tokenCacheRoutes } from './routes/token-cache.js';
 import { webRoutes } from './routes/web.js';
 
@@ -103,6 +108,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenCacheRoutes, opts);
   await app.register(playbackRoutes, opts);
   await app.register(libraryRoutes, opts);
+  await app.register(searchRoutes, opts);
+  await app.register(queueRoutes, opts);
+  await app.register(playerExtraRoutes, opts);
+  await app.register(librarySectionRoutes, opts);
+  await app.register(artistRoutes, opts);
   await app.register(demoArtRoutes, opts);
   for (const extra of deps.plugins ?? []) {
     await app.register(extra.plugin as never, (extra.options ?? {}) as never);
