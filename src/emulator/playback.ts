@@ -223,7 +223,8 @@ export class PlaybackModel {
     const s = this.target(deviceId);
     s.queue.push(this.resolveTrackUri(trackUri));
     const index = s.queue.length - 1;
-    const added = (s.added ??= new Set());
+    s.added ??= new Set();
+    const added = s.added;
     let at = s.pos + 1;
     while (at < s.order.length && added.has(s.order[at]!)) at++;
     s.order.splice(at, 0, index);
