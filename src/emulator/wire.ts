@@ -197,18 +197,29 @@ export class Wire {
 
   /** A `PlayHistoryObject` of `/me/player/recently-played`. */
   playHistory(p: PlayRec): PlayHistory {
-    const [, type = '', id = ''] = p.contextUri?.split(':') ?? [];
     return {
       track: this.track(this.catalog.tracks.get(p.trackId)!),
       played_at: p.playedAt,
-      context: p.contextUri
-        ? {
-            type,
-            href: `${this.origin}/v1/${type}s/${id}`,
-            external_urls: { spotify: `https://open.spotify.com/${type}/${id}` },
-            uri: p.contextUri,
-          }
-        : null,
+      context: p.contextUri ? this.context(p.contextUri) : null,
+    };
+  }
+
+  /** A `ContextObject`; the liked songs (`spotify:user:<id>:collection`) are type `collection`. */
+  context(uri: string): { type: string; href: string; external_urls: { spotify: string }; uri: string } {
+    const [, type = '', id = ''] = uri.split(':');
+    if (type === 'user') {
+      return {
+        type: 'collection',
+        href: `${this.origin}/v1/me/tracks`,
+        external_urls: { spotify: 'https://open.spotify.com/collection/tracks' },
+        uri,
+      };
+    }
+    return {
+      type,
+      href: `${this.origin}/v1/${type}s/${id}`,
+      external_urls: { spotify: `https://open.spotify.com/${type}/${id}` },
+      uri,
     };
   }
 
