@@ -380,7 +380,9 @@ function seedListening(
     const fromPlaylist = rnd.next() < 0.7;
     const playlist = rnd.pick(from.playlists);
     const pool = fromPlaylist ? playlist.items.map((i) => i.trackId) : from.savedTrackIds;
-    const contextUri = fromPlaylist ? `spotify:playlist:${playlist.id}` : `spotify:user:${DEMO_USER_ID}:collection`;
+    const contextUri = fromPlaylist
+      ? `spotify:playlist:${playlist.id}`
+      : `spotify:user:${DEMO_USER_ID}:collection`;
     const start = rnd.int(0, Math.max(0, pool.length - 6));
     for (let i = 0; i < rnd.int(2, 6) && recentlyPlayed.length < 50; i++) {
       const trackId = pool[start + i];
