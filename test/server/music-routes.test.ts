@@ -6,6 +6,8 @@ import {
 } from '../../src/emulator/demo-credentials.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
+import type { ServerSpotify } from '../../src/server/deps.js';
+import { SpotifyApiError } from '../../src/spotify/errors.js';
 import { startTestApp, type TestApp } from './helpers.js';
 
 /** What Development Mode apps get (every self-registered SpotiPi app, and demo mode). */
@@ -380,5 +382,46 @@ describe('Spotify failures on the music routes', () => {
     expect(saved.saved[track.uri]).toBe(true);
     expect(extended.stats().apiCalls['PUT /v1/me/tracks']).toEqual({ '200': 1 });
     expect(extended.stats().apiCalls['GET /v1/me/tracks/contains']).toEqual({ '200': 1 });
+  });
+});
+
+describe('a login from before SpotiPi asked for the new permissions', () => {
+  it('answers 403 with the login link when Spotify says the token lacks the scope', async () => {
+    const insufficient = (endpoint: string) =>
+      Promise.reject(new SpotifyApiError('HTTP 403', 403, endpoint, undefined, 'Insufficient client scope'));
+    t = await startTestApp({
+      spotify: {
+        getRecentlyPlayed: () => insufficient('GET /v1/me/player/recently-played'),
+        getTopTracks: () => insufficient('GET /v1/me/top/tracks'),
+        saveToLibrary: () => insufficient('PUT /v1/me/library'),
+      } as unknown as ServerSpotify,
+    });
+    for (const [method, path, body] of [
+      ['GET', '/api/library/recent', undefined],
+      ['GET', '/api/library/top', undefined],
+      ['PUT', '/api/library/saved', { uri: 'spotify:track:abc', saved: true }],
+    ] as const) {
+      const res = await call(method, path, body);
+      expect(res.status, path).toBe(403);
+      const err = (await res.json()) as { error: { message: string; login_url?: string } };
+      expect(err.error.login_url, path).toBe('/login');
+      expect(err.error.message, path).toMatch(/log in again/);
+    }
+  });
+
+  it('leaves other 403s as Spotify refusing the request', async () => {
+    t = await startTestApp({
+      spotify: {
+        getRecentlyPlayed: () =>
+          Promise.reject(
+            new SpotifyApiError('HTTP 403', 403, 'GET /v1/me/player/recently-played', undefined, 'Forbidden'),
+          ),
+      } as unknown as ServerSpotify,
+    });
+    const res = await call('GET', '/api/library/recent');
+    expect(res.status).toBe(403);
+    const err = (await res.json()) as { error: { message: string; login_url?: string } };
+    expect(err.error.login_url).toBeUndefined();
+    expect(err.error.message).toMatch(/Spotify refused the request/);
   });
 });

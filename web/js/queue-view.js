@@ -44,7 +44,8 @@ export async function load() {
         musicRow(item, { open: (it) => openItemSheet(it), more: (it) => openItemSheet(it) }),
       ),
     );
-    status.textContent = items.length ? '' : t('queue.empty');
+    // Nothing playing: Spotify answers with an empty queue, which is not "nothing after this track".
+    status.textContent = items.length ? '' : t(body?.currently_playing ? 'queue.empty' : 'queue.noDevice');
     status.dataset.state = 'empty';
     status.hidden = items.length > 0;
   } catch (error) {

@@ -60,7 +60,7 @@ async function run(text) {
     if (mine !== generation) return;
     shown = null;
     render();
-    setState('error', error.message);
+    setState('error', errorText(error));
     reportError(error, () => run(text));
   }
 }
@@ -80,6 +80,14 @@ async function more(key, type, offset) {
   }
 }
 
+/** The reason a search failed, in the page's language where the cause is known. */
+function errorText(error) {
+  if (error.status === 0) return t('search.errorOffline');
+  if (error.status === 502 || error.status === 504) return t('search.errorDown');
+  if (error.status === 429 || error.status === 503) return t('search.errorSlow');
+  return t('search.error', { message: error.message });
+}
+
 /** Shows the line under the box: idle hint, too short, searching, nothing found, or the error. */
 function setState(state, message = '') {
   const status = byId('search-status');
@@ -90,7 +98,7 @@ function setState(state, message = '') {
     empty: t('search.empty', {
       q: shown?.q ?? searchIntent(/** @type {HTMLInputElement} */ (byId('search-input')).value).q,
     }),
-    error: t('search.error', { message }),
+    error: message,
     results: '',
   }[state];
   status.textContent = text ?? '';

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TimeRange } from '../../spotify/types.js';
 import type { AppDeps } from '../deps.js';
 import { artistItem, type MusicItem, playHistoryItem, trackItem } from '../music/items.js';
+import { withScopeHint } from '../music/scope-hint.js';
 import { TtlCache } from '../music/ttl-cache.js';
 
 const refresh = { type: 'string', enum: ['0', '1', 'true', 'false'] } as const;
@@ -112,8 +113,13 @@ export const librarySectionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async
     async (request) => {
       const { value, cached: hit } = await cached(
         'recent',
-        async () =>
-          (await spotify.getRecentlyPlayed({ limit: 50 })).items.filter((p) => p?.track).map(playHistoryItem),
+        async () => {
+          const page = await withScopeHint(
+            spotify.getRecentlyPlayed({ limit: 50 }),
+            'read what you played recently',
+          );
+          return page.items.filter((p) => p?.track).map(playHistoryItem);
+        },
         request.query.refresh,
       );
       return { items: value, cached: hit };
@@ -130,8 +136,16 @@ export const librarySectionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async
         `top:${type}:${timeRange}`,
         async () =>
           type === 'tracks'
-            ? (await spotify.getTopTracks({ timeRange, limit: 50 })).items.filter(Boolean).map(trackItem)
-            : (await spotify.getTopArtists({ timeRange, limit: 50 })).items.filter(Boolean).map(artistItem),
+            ? (
+                await withScopeHint(spotify.getTopTracks({ timeRange, limit: 50 }), 'read your top items')
+              ).items
+                .filter(Boolean)
+                .map(trackItem)
+            : (
+                await withScopeHint(spotify.getTopArtists({ timeRange, limit: 50 }), 'read your top items')
+              ).items
+                .filter(Boolean)
+                .map(artistItem),
         request.query.refresh,
       );
       return { type, time_range: timeRange, items: value, cached: hit };
@@ -153,8 +167,8 @@ export const librarySectionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async
     { schema: { body: savedBody } },
     async (request) => {
       const { uri, saved } = request.body;
-      if (saved) await spotify.saveToLibrary([uri]);
-      else await spotify.removeFromLibrary([uri]);
+      const change = saved ? spotify.saveToLibrary([uri]) : spotify.removeFromLibrary([uri]);
+      await withScopeHint(change, 'change your liked songs');
       // Liked Songs changed: its pages (and the library's count) are read afresh on the next view.
       cache.invalidate('liked:');
       return { uri, saved };
