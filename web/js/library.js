@@ -270,42 +270,33 @@ function renderMore() {
   }
 }
 
-/** @param {import('./library-model.js').LibraryItem} item */
+/**
+ * A playlist or album row: a tap plays it on the chosen speaker, "more" offers play on…, alarm, sleep.
+ * @param {import('./library-model.js').LibraryItem} item
+ */
 function renderItem(item) {
-  const details = [
-    item.subtitle
-      ? item.kind === 'playlist'
-        ? t('library.by', { owner: item.subtitle })
-        : item.subtitle
-      : '',
-  ];
-  if (item.total !== null) details.push(t('library.tracks', { count: formatCount(item.total, language()) }));
-  const thumb = item.imageUrl
-    ? h('img', { class: 'thumb', src: item.imageUrl, alt: '', loading: 'lazy', width: 48, height: 48 })
-    : h('span', { class: `thumb thumb-${item.kind}`, 'aria-hidden': 'true' });
-  if (thumb.tagName === 'IMG')
-    thumb.addEventListener('error', () =>
-      thumb.replaceWith(h('span', { class: 'thumb', 'aria-hidden': 'true' })),
-    );
-  const button = h(
-    'button',
-    {
-      type: 'button',
-      class: 'library-item',
-      'aria-label': t('library.playItem', { name: item.name }),
-      dataset: { uri: item.uri },
+  const music = {
+    kind: item.kind,
+    id: '',
+    uri: item.uri,
+    name: item.name,
+    subtitle: item.subtitle,
+    image: item.imageUrl || null,
+  };
+  return musicRow(music, {
+    open: (it) => playItem(it, { deviceList: devices.get() }),
+    more: (it) => openItemSheet(it),
+    detail: () => {
+      const details = [
+        item.subtitle
+          ? item.kind === 'playlist'
+            ? t('library.by', { owner: item.subtitle })
+            : item.subtitle
+          : '',
+      ];
+      if (item.total !== null)
+        details.push(t('library.tracks', { count: formatCount(item.total, language()) }));
+      return details.filter(Boolean).join(' · ');
     },
-    [
-      thumb,
-      h('span', { class: 'library-text' }, [
-        h('span', { class: 'library-name', text: item.name }),
-        h('span', { class: 'library-sub', text: details.filter(Boolean).join(' · ') }),
-      ]),
-      h('span', { class: 'library-play', 'aria-hidden': 'true', text: '▶' }),
-    ],
-  );
-  button.addEventListener('click', () =>
-    playItem({ kind: item.kind, uri: item.uri, name: item.name }, { deviceList: devices.get() }),
-  );
-  return h('li', {}, [button]);
+  });
 }
