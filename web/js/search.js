@@ -19,6 +19,8 @@ let generation = 0;
 let shown = null;
 /** @type {(id: string) => void} */
 let openArtist = () => {};
+/** The status line's state (and the error behind it), to redraw it in another language. */
+let lastState = { state: 'idle', error: /** @type {any} */ (null) };
 
 /** Wires the box; `hooks.openArtist` shows an artist page. */
 export function initSearch(hooks) {
@@ -33,7 +35,10 @@ export function initSearch(hooks) {
     clearTimeout(timer);
     run(input.value);
   });
-  onLanguageChange(() => render());
+  onLanguageChange(() => {
+    render();
+    setState(lastState.state, lastState.error ? errorText(lastState.error) : '');
+  });
   setState('idle');
 }
 
@@ -60,6 +65,7 @@ async function run(text) {
     if (mine !== generation) return;
     shown = null;
     render();
+    lastState = { state: 'error', error };
     setState('error', errorText(error));
     reportError(error, () => run(text));
   }
@@ -90,6 +96,7 @@ function errorText(error) {
 
 /** Shows the line under the box: idle hint, too short, searching, nothing found, or the error. */
 function setState(state, message = '') {
+  if (state !== 'error') lastState = { state, error: null };
   const status = byId('search-status');
   const text = {
     idle: t('search.hint'),
