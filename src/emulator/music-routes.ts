@@ -97,6 +97,29 @@ function artistOr404(ctx: ApiContext) {
   return artist;
 }
 
+/** Spotify counts a track as played after about 30 s of it. */
+const COUNTS_AS_PLAYED_MS = 30_000;
+
+/**
+ * Adds what the player has played for long enough to the history, so the demo's "recently
+ * played" follows what was played through SpotiPi (only forward in time: tests on a clock set
+ * before the seeded history leave it as seeded).
+ */
+function notePlaying(ctx: ApiContext): void {
+  const snap = ctx.playback.snapshot();
+  if (!snap?.trackId || snap.progressMs < COUNTS_AS_PLAYED_MS) return;
+  const startedAt = snap.timestamp - snap.progressMs;
+  const history = ctx.catalog.recentlyPlayed;
+  const newest = history[0];
+  if (newest && Date.parse(newest.playedAt) >= startedAt) return;
+  history.unshift({
+    trackId: snap.trackId,
+    playedAt: new Date(startedAt).toISOString(),
+    contextUri: snap.contextUri,
+  });
+  history.length = Math.min(history.length, 50);
+}
+
 function parseCursor(ctx: ApiContext, name: 'after' | 'before'): number | undefined {
   const raw = ctx.query.get(name);
   if (raw === null) return undefined;
@@ -125,6 +148,7 @@ export const musicRoutes: Route<ApiHandler>[] = [
   }),
   route<ApiHandler>('GET', '/v1/me/player/recently-played', (ctx) => {
     requireUser(ctx);
+    notePlaying(ctx);
     const { limit } = pageParams(new URLSearchParams({ limit: ctx.query.get('limit') ?? '20' }));
     const after = parseCursor(ctx, 'after');
     const before = parseCursor(ctx, 'before');
