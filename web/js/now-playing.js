@@ -325,7 +325,11 @@ function renderDevices(list) {
     h('option', {
       value: d.id,
       disabled: d.restricted,
-      text: d.restricted ? `${d.name} ${t('player.restricted')}` : d.name,
+      text: d.restricted
+        ? `${d.name} ${t('player.restricted')}`
+        : d.supportsVolume === false
+          ? `${d.name} ${t('player.fixedVolume')}`
+          : d.name,
     }),
   );
   if (list.length === 0) options.push(h('option', { value: '', text: t('player.noDevices') }));
