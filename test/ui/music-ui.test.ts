@@ -267,4 +267,22 @@ describe('finding music in a real browser', () => {
     await expect.poll(() => page.locator('#search-status').getAttribute('data-state')).toBe('empty');
     expect(await page.locator('#search-status').textContent()).toContain('qqqzzzxx');
   });
+
+  it('typing a word sends one search after the pause, not one per letter; one letter sends none', async () => {
+    const { page } = await openApp();
+    const searches: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/search') searches.push(url.searchParams.get('q') ?? '');
+    });
+    await page.locator('#search-input').pressSequentially('sunday', { delay: 60 });
+    await page.waitForSelector('#search-results .music-row');
+    await page.waitForTimeout(600);
+    expect(searches).toEqual(['sunday']);
+    // One letter is too short to search.
+    await page.locator('#search-input').fill('s');
+    await expect.poll(() => page.locator('#search-status').getAttribute('data-state')).toBe('short');
+    await page.waitForTimeout(600);
+    expect(searches).toEqual(['sunday']);
+  });
 });
