@@ -32,14 +32,25 @@ export class TtlCache<V> {
     return { value: await pending, cached: false };
   }
 
+  /** How many entries are held (for tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Forgets every entry whose key starts with `prefix` (all with ''). */
   invalidate(prefix = ''): void {
     for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
   }
 
   private remember(key: string, value: V): void {
+    const now = this.clock.monotonic();
     this.entries.delete(key);
-    this.entries.set(key, { value, at: this.clock.monotonic() });
+    // Entries are in insertion order, so the expired ones are at the front: drop them (memory on a Pi).
+    for (const [oldKey, entry] of this.entries) {
+      if (now - entry.at < this.ttlMs()) break;
+      this.entries.delete(oldKey);
+    }
+    this.entries.set(key, { value, at: now });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
