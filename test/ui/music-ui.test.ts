@@ -285,4 +285,25 @@ describe('finding music in a real browser', () => {
     await page.waitForTimeout(600);
     expect(searches).toEqual(['sunday']);
   });
+
+  it('a section Spotify has not allowed yet offers to log in again', async () => {
+    const { page } = await openApp();
+    await page.route('**/api/library/top*', (route) =>
+      route.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: {
+            status: 403,
+            message:
+              'Spotify has not allowed SpotiPi to read your top items yet: log in again at /login to grant it.',
+            login_url: '/login',
+          },
+        }),
+      }),
+    );
+    await page.locator('#tab-top').click();
+    await expect.poll(() => page.locator('#reauth').isVisible()).toBe(true);
+    expect(await page.locator('#library-empty').getAttribute('data-state')).toBe('error');
+  });
 });
