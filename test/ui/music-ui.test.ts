@@ -5,6 +5,8 @@ import { launchChromium } from './browser.js';
 import { type DemoServer, emulatorAdmin, getJson, startDemoServer } from './harness.js';
 
 const PHONE = { width: 390, height: 844 };
+/** A loaded 2-core CI box can take a few seconds for a round trip through page, server and emulator. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
 
 interface Player {
   is_playing: boolean;
@@ -70,25 +72,25 @@ describe('finding music in a real browser', () => {
     const first = page.locator('[data-group="tracks"] .music-row').first();
     const uri = await first.getAttribute('data-uri');
     await first.locator('.music-more').click();
-    await expect.poll(() => page.locator('#item-sheet').isVisible()).toBe(true);
+    await poll(() => page.locator('#item-sheet').isVisible()).toBe(true);
     // Every speaker is offered with its type's icon.
-    await expect.poll(() => page.locator('#sheet-device-list .device-choice').count()).toBe(3);
+    await poll(() => page.locator('#sheet-device-list .device-choice').count()).toBe(3);
     expect(await page.locator('#sheet-device-list [data-icon="tv"]').count()).toBe(1);
     await page.locator('.device-choice', { hasText: 'Kitchen Speaker' }).click();
     await page.locator('#sheet-play').click();
     const kitchen = (await devices()).find((d) => d.name === 'Kitchen Speaker')!;
-    await expect.poll(async () => (await player()).device?.id).toBe(kitchen.id);
+    await poll(async () => (await player()).device?.id).toBe(kitchen.id);
     expect((await player()).item?.uri).toBe(uri);
-    await expect.poll(() => page.locator('#np-device').textContent()).toContain('Kitchen Speaker');
+    await poll(() => page.locator('#np-device').textContent()).toContain('Kitchen Speaker');
 
     // The choice is remembered: after a reload the sheet offers the kitchen again.
     await page.reload();
     await page.waitForSelector('html[data-ready="true"]');
     await search(page, 'wake');
     await page.locator('[data-group="tracks"] .music-more').first().click();
-    await expect
-      .poll(() => page.locator('.device-choice', { hasText: 'Kitchen Speaker' }).locator('input').isChecked())
-      .toBe(true);
+    await poll(() =>
+      page.locator('.device-choice', { hasText: 'Kitchen Speaker' }).locator('input').isChecked(),
+    ).toBe(true);
     expect(errors).toEqual([]);
   });
 
@@ -100,7 +102,7 @@ describe('finding music in a real browser', () => {
     await row.locator('.music-more').click();
     await page.locator('#sheet-queue').click();
     await page.locator('#queue-panel summary').click();
-    await expect.poll(() => page.locator('#queue-list .library-name').first().textContent()).toBe(name);
+    await poll(() => page.locator('#queue-list .library-name').first().textContent()).toBe(name);
   });
 
   it('opens an artist page with top tracks and albums, and plays the artist', async () => {
@@ -109,25 +111,25 @@ describe('finding music in a real browser', () => {
     const artistRow = page.locator('[data-group="artists"] .music-open').first();
     const name = await artistRow.locator('.library-name').textContent();
     await artistRow.click();
-    await expect.poll(() => page.locator('#artist-name').textContent()).toBe(name);
-    await expect.poll(() => page.locator('#artist-top .music-row').count()).toBeGreaterThan(0);
+    await poll(() => page.locator('#artist-name').textContent()).toBe(name);
+    await poll(() => page.locator('#artist-top .music-row').count()).toBeGreaterThan(0);
     expect(await page.locator('#artist-albums .music-row').count()).toBeGreaterThan(0);
     expect(await page.locator('#library-list').isHidden()).toBe(true);
     await page.locator('#artist-play').click();
-    await expect.poll(async () => (await player()).context?.uri).toMatch(/^spotify:artist:/);
+    await poll(async () => (await player()).context?.uri).toMatch(/^spotify:artist:/);
     await page.locator('#artist-back').click();
-    await expect.poll(() => page.locator('#library-list').isVisible()).toBe(true);
+    await poll(() => page.locator('#library-list').isVisible()).toBe(true);
   });
 
   it('lists recently played, newest first, and a tap plays it', async () => {
     const { page } = await openApp();
     const recent = await getJson<{ items: { uri: string; name: string }[] }>(demo, '/api/library/recent');
     await page.locator('#tab-recent').click();
-    await expect
-      .poll(() => page.locator('#library-list .library-name').first().textContent())
-      .toBe(recent.items[0]!.name);
+    await poll(() => page.locator('#library-list .library-name').first().textContent()).toBe(
+      recent.items[0]!.name,
+    );
     await page.locator('#library-list .music-open').nth(2).click();
-    await expect.poll(async () => (await player()).item?.uri).toBe(recent.items[2]!.uri);
+    await poll(async () => (await player()).item?.uri).toBe(recent.items[2]!.uri);
   });
 
   it('choosing a search result as an alarm’s music fills the form, saves it, and offers it again as a chip', async () => {
@@ -138,12 +140,12 @@ describe('finding music in a real browser', () => {
     const name = await album.locator('.library-name').textContent();
     await album.locator('.music-more').click();
     await page.locator('#sheet-alarm').click();
-    await expect.poll(() => page.locator('#alarm-form').isVisible()).toBe(true);
+    await poll(() => page.locator('#alarm-form').isVisible()).toBe(true);
     expect(await page.locator('#alarm-context').inputValue()).toBe(uri);
     expect(await page.locator('#alarm-context option:checked').textContent()).toBe(name);
     await page.locator('#alarm-time').fill('05:55');
     await page.locator('#alarm-save').click();
-    await expect.poll(() => page.locator('#alarm-form').isHidden()).toBe(true);
+    await poll(() => page.locator('#alarm-form').isHidden()).toBe(true);
     const alarms = (
       await getJson<{ alarms: { id: string; time: string; context_uri: string }[] }>(demo, '/api/alarms')
     ).alarms;
@@ -151,7 +153,7 @@ describe('finding music in a real browser', () => {
     expect(saved?.context_uri).toBe(uri);
     // Recently picked: a chip in the sleep timer's music.
     const chip = page.locator('#sleep-picks .chip-pick', { hasText: name ?? '' });
-    await expect.poll(() => chip.isVisible()).toBe(true);
+    await poll(() => chip.isVisible()).toBe(true);
     await chip.click();
     expect(await page.locator('#sleep-context').inputValue()).toBe(uri);
     await fetch(`${demo.url}/api/alarms/${saved!.id}`, { method: 'DELETE' });
@@ -159,48 +161,42 @@ describe('finding music in a real browser', () => {
 
   it('seeks when the progress bar is moved', async () => {
     const { page } = await openApp();
-    await expect.poll(() => page.locator('#np-seek').isEnabled()).toBe(true);
+    await poll(() => page.locator('#np-seek').isEnabled()).toBe(true);
     await page.locator('#np-seek').fill('61000');
-    await expect
-      .poll(async () => {
-        const p = await player();
-        return p.progress_ms >= 61_000 && p.progress_ms < 70_000;
-      })
-      .toBe(true);
-    await expect.poll(() => page.locator('#np-elapsed').textContent()).toMatch(/^1:0\d$/);
+    await poll(async () => {
+      const p = await player();
+      return p.progress_ms >= 61_000 && p.progress_ms < 70_000;
+    }).toBe(true);
+    await poll(() => page.locator('#np-elapsed').textContent()).toMatch(/^1:0\d$/);
   });
 
   it('likes and unlikes the current track; Liked Songs shows it at the top', async () => {
     const { page } = await openApp();
     const track = (await player()).item!;
     const like = page.locator('#btn-like');
-    await expect.poll(() => like.getAttribute('data-known')).toBe('true');
+    await poll(() => like.getAttribute('data-known')).toBe('true');
     const before = (await like.getAttribute('aria-pressed')) === 'true';
     if (before) {
       await like.click();
-      await expect.poll(() => like.getAttribute('aria-pressed')).toBe('false');
+      await poll(() => like.getAttribute('aria-pressed')).toBe('false');
     }
     await like.click();
-    await expect.poll(() => like.getAttribute('aria-pressed')).toBe('true');
-    await expect
-      .poll(
-        async () =>
-          (await getJson<{ saved: Record<string, boolean> }>(demo, `/api/library/saved?uris=${track.uri}`))
-            .saved[track.uri],
-      )
-      .toBe(true);
+    await poll(() => like.getAttribute('aria-pressed')).toBe('true');
+    await poll(
+      async () =>
+        (await getJson<{ saved: Record<string, boolean> }>(demo, `/api/library/saved?uris=${track.uri}`))
+          .saved[track.uri],
+    ).toBe(true);
     await page.locator('#tab-liked').click();
-    await expect
-      .poll(() => page.locator('#library-list .music-row').first().getAttribute('data-uri'))
-      .toBe(track.uri);
+    await poll(() => page.locator('#library-list .music-row').first().getAttribute('data-uri')).toBe(
+      track.uri,
+    );
     await like.click();
-    await expect
-      .poll(
-        async () =>
-          (await getJson<{ saved: Record<string, boolean> }>(demo, `/api/library/saved?uris=${track.uri}`))
-            .saved[track.uri],
-      )
-      .toBe(false);
+    await poll(
+      async () =>
+        (await getJson<{ saved: Record<string, boolean> }>(demo, `/api/library/saved?uris=${track.uri}`))
+          .saved[track.uri],
+    ).toBe(false);
   });
 
   it('shows that a volume-locked speaker’s volume cannot be changed, and transfer keeps the music playing', async () => {
@@ -213,15 +209,15 @@ describe('finding music in a real browser', () => {
       body: JSON.stringify({ device_id: bedroom.id }),
     });
     await page.locator('#btn-devices-refresh').click();
-    await expect.poll(() => page.locator('#device-select').inputValue()).toBe(bedroom.id);
+    await poll(() => page.locator('#device-select').inputValue()).toBe(bedroom.id);
     const tv = (await devices()).find((d) => !d.supports_volume)!;
     await page.locator('#device-select').selectOption(tv.id);
-    await expect.poll(async () => (await player()).device?.id).toBe(tv.id);
+    await poll(async () => (await player()).device?.id).toBe(tv.id);
     expect((await player()).is_playing).toBe(true);
-    await expect.poll(() => page.locator('#volume').isDisabled()).toBe(true);
+    await poll(() => page.locator('#volume').isDisabled()).toBe(true);
     expect(await page.locator('#volume-note').textContent()).toContain(tv.name);
     await page.locator('#device-select').selectOption(bedroom.id);
-    await expect.poll(() => page.locator('#volume').isEnabled()).toBe(true);
+    await poll(() => page.locator('#volume').isEnabled()).toBe(true);
     expect(await page.locator('#volume-note').isHidden()).toBe(true);
   });
 
@@ -233,7 +229,7 @@ describe('finding music in a real browser', () => {
     await page.locator('#sleep-shuffle').check();
     await page.locator('#sleep-context').selectOption({ index: 1 });
     await page.locator('#sleep-form button[type="submit"]').click();
-    await expect.poll(() => page.locator('#sleep-active').isVisible()).toBe(true);
+    await poll(() => page.locator('#sleep-active').isVisible()).toBe(true);
     const settings = await getJson<Record<string, unknown>>(demo, '/api/sleep/settings');
     expect(settings).toMatchObject({
       device: 'Kitchen Speaker',
@@ -243,13 +239,13 @@ describe('finding music in a real browser', () => {
     });
     const timer = await getJson<{ device: string; fade_out_seconds: number }>(demo, '/api/sleep');
     expect(timer).toMatchObject({ device: 'Kitchen Speaker', fade_out_seconds: 12 });
-    await expect.poll(async () => (await player()).device?.name).toBe('Kitchen Speaker');
+    await poll(async () => (await player()).device?.name).toBe('Kitchen Speaker');
     await page.locator('#sleep-cancel').click();
-    await expect.poll(() => page.locator('#sleep-form').isVisible()).toBe(true);
+    await poll(() => page.locator('#sleep-form').isVisible()).toBe(true);
     // A bad fade-out is refused at its field.
     await page.locator('#sleep-fade').fill('');
     await page.locator('#sleep-form button[type="submit"]').click();
-    await expect.poll(() => page.locator('#sleep-fade_out_seconds-error').isVisible()).toBe(true);
+    await poll(() => page.locator('#sleep-fade_out_seconds-error').isVisible()).toBe(true);
   });
 
   it('a search that Spotify rate-limits shows the slow-down notice, and nothing found says so', async () => {
@@ -261,10 +257,10 @@ describe('finding music in a real browser', () => {
       pathPrefix: '/v1/search',
     });
     await page.locator('#search-input').fill('slowly');
-    await expect.poll(() => page.locator('#notice-title').textContent()).toBe('Spotify asks us to slow down');
+    await poll(() => page.locator('#notice-title').textContent()).toBe('Spotify asks us to slow down');
     expect(await page.locator('#search-status').getAttribute('data-state')).toBe('error');
     await page.locator('#search-input').fill('qqqzzzxx');
-    await expect.poll(() => page.locator('#search-status').getAttribute('data-state')).toBe('empty');
+    await poll(() => page.locator('#search-status').getAttribute('data-state')).toBe('empty');
     expect(await page.locator('#search-status').textContent()).toContain('qqqzzzxx');
   });
 
@@ -281,7 +277,7 @@ describe('finding music in a real browser', () => {
     expect(searches).toEqual(['sunday']);
     // One letter is too short to search.
     await page.locator('#search-input').fill('s');
-    await expect.poll(() => page.locator('#search-status').getAttribute('data-state')).toBe('short');
+    await poll(() => page.locator('#search-status').getAttribute('data-state')).toBe('short');
     await page.waitForTimeout(600);
     expect(searches).toEqual(['sunday']);
   });
@@ -303,7 +299,7 @@ describe('finding music in a real browser', () => {
       }),
     );
     await page.locator('#tab-top').click();
-    await expect.poll(() => page.locator('#reauth').isVisible()).toBe(true);
+    await poll(() => page.locator('#reauth').isVisible()).toBe(true);
     expect(await page.locator('#library-empty').getAttribute('data-state')).toBe('error');
   });
 });
