@@ -8,7 +8,7 @@
  *   BENCHMARKS.md themselves, and the `## ` sections that changed are kept verbatim; plain output
  *   is kept in a code block under a heading naming the script.
  *
- * Flags: --only a,b / --skip a,b (hot-path, herd, day, http, token, fleet), --no-build, --quick
+ * Flags: --only a,b / --skip a,b (hot-path, herd, day, http, token, fleet, alarm), --no-build, --quick
  * (small sizes, one run each: a smoke test of the whole pipeline, not figures to publish), and any
  * bench's own flags (--runs, --sizes, --duration, ...), passed to all of ours.
  */
@@ -47,6 +47,7 @@ const BENCHES: Bench[] = [
   { id: 'http', script: 'bench/http.ts', owner: 'suite', quickArgs: ['--runs', '1', '--duration', '2'] },
   { id: 'token', script: 'bench/token.bench.ts', owner: 'other', quickArgs: [] },
   { id: 'fleet', script: 'bench/fleet.bench.ts', owner: 'other', quickArgs: [] },
+  { id: 'alarm', script: 'bench/alarm-wake.bench.ts', owner: 'suite', quickArgs: [] },
 ];
 
 interface ParsedDoc {
@@ -125,6 +126,7 @@ const SUITE_TITLES = new Set([
   'Herd: concurrent callers on an expired token',
   "A day: 24 hours of the seed's workload",
   'HTTP: the server under autocannon',
+  'Alarm wake-up: device behaviours',
   'How to reproduce',
 ]);
 
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     '```sh',
     'npm ci',
     'npm run bench                         # everything, about 5-10 minutes on 2 cores; rewrites BENCHMARKS.md',
-    'npm run bench -- --only herd,day      # some benches (hot-path, herd, day, http, token, fleet)',
+    'npm run bench -- --only herd,day      # some benches (hot-path, herd, day, http, token, fleet, alarm)',
     'npm run bench -- --quick              # smoke sizes, one run each',
     'npx tsx bench/herd.ts --sizes 1000,10000 --runs 5   # one bench alone; prints its section',
     '```',

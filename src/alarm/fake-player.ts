@@ -1,3 +1,4 @@
+import { SpotifyApiError } from '../spotify/errors.js';
 import type { Clock } from '../token/types.js';
 import type { AlarmPlayer, PlayerDevice, PlayerState, PlayRequest } from './player.js';
 
@@ -9,14 +10,10 @@ export interface PlayerCall {
   at: number;
 }
 
-/** An error shaped like the Spotify client's HTTP errors. */
-export class FakeSpotifyError extends Error {
-  override name = 'SpotifyApiError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
+/** The Spotify client's HTTP error, as the fake raises it (a real SpotifyApiError, so `instanceof` holds). */
+export class FakeSpotifyError extends SpotifyApiError {
+  constructor(message: string, status: number, reason?: string) {
+    super(message, status, 'fake player', reason);
   }
 }
 
@@ -96,7 +93,15 @@ export class FakePlayer implements AlarmPlayer {
 
   async setVolume(percent: number, deviceId?: string): Promise<void> {
     this.record('setVolume', [percent, deviceId]);
-    this.device(deviceId).volume_percent = percent;
+    const d = this.device(deviceId);
+    if (d.supports_volume === false) {
+      throw new FakeSpotifyError(
+        'Player command failed: Cannot control device volume',
+        403,
+        'VOLUME_CONTROL_DISALLOW',
+      );
+    }
+    d.volume_percent = percent;
   }
 
   async play(request: PlayRequest): Promise<void> {

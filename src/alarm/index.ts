@@ -1,5 +1,7 @@
 /** Alarms, the scheduler, snooze and the sleep timer. Knows nothing about HTTP frameworks. */
+export { DEVICES_FILE, DeviceMemory, type RememberedDevice } from './device-memory.js';
 export { AlarmError, ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
+export type { FallbackSound } from './fallback-port.js';
 export {
   IMPORTED_ALARM_ID,
   type ImportReport,
@@ -18,6 +20,7 @@ export {
   type SleepInput,
 } from './model.js';
 export type { AlarmPlayer, PlayerDevice, PlayerState, PlayRequest } from './player.js';
+export type { Readiness } from './readiness.js';
 export { formatInZone, nextFireTime } from './schedule.js';
 export {
   ALARMS_FILE,
@@ -27,6 +30,7 @@ export {
   type AlarmView,
   type NextAlarm,
   type RingState,
+  type SleepTimerHandle,
 } from './scheduler.js';
 export {
   DEFAULT_SLEEP_DEFAULTS,

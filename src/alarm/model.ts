@@ -31,17 +31,29 @@ export interface AlarmSpec {
   /** 0 = start at `volume` immediately. */
   fade_in_seconds: number;
   enabled: boolean;
+  /** Pausing on the speaker or in the Spotify app while it rings snoozes it (a second pause stops it). */
+  pause_snoozes: boolean;
 }
 
 /** The outcome of an alarm's latest occurrence. */
 export interface LastResult {
-  status: 'fired' | 'failed' | 'missed';
+  /**
+   * `fired`: music played; `failed`: nothing could ring; `missed`: the ring was dropped (server
+   * down, clock jump); `fallback_sound`: Spotify failed and the fallback sound rang;
+   * `superseded`: another alarm took over the speaker.
+   */
+  status: 'fired' | 'failed' | 'missed' | 'fallback_sound' | 'superseded';
   /** Wall time of the outcome (ISO 8601 with offset in the alarm's zone). */
   at: string;
   /** The occurrence it belongs to (ISO 8601 with offset). */
   scheduled_for: string;
   reason?: string;
+  /** Name of the device that played. */
   device?: string;
+  /** False when the device refused volume control and played at its own volume. */
+  volume_controllable?: boolean;
+  /** The volume the alarm last set (the target once the fade completed). */
+  volume?: number;
 }
 
 /** True when `tz` is a time zone name this runtime's Intl knows. */
@@ -66,9 +78,18 @@ const CONTEXT_RE =
 /** Max length of free text fields; keeps the state file small and the UI sane. */
 const MAX_TEXT = 200;
 
+/** Control characters and bidi overrides/isolates: they can disguise a label (and what follows it). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /** Field rules shared by the alarm and sleep schemas. */
 export const fields = {
-  label: z.string().max(MAX_TEXT, 'label is at most 200 characters'),
+  label: z
+    .string()
+    .max(MAX_TEXT, 'label is at most 200 characters')
+    .refine((v) => v.search(UNSAFE_TEXT) === -1, {
+      message: 'label must not contain control characters or bidi overrides',
+    }),
   time: z.string().regex(TIME_RE, 'time must be "HH:MM" (00:00–23:59)'),
   days: z
     .array(z.enum(DAYS, { error: `days must contain only ${DAYS.join(', ')}` }))
@@ -90,6 +111,7 @@ export const fields = {
     .min(0, 'fade_in_seconds must not be negative')
     .max(3600, 'fade_in_seconds is at most 3600'),
   enabled: z.boolean(),
+  pause_snoozes: z.boolean(),
 };
 
 /** Body of POST /api/alarms and PUT /api/alarms/:id: `time` and `context_uri` are required. */
@@ -104,6 +126,7 @@ export const alarmInputSchema = z.strictObject({
   volume: fields.volume.optional(),
   fade_in_seconds: fields.fade_in_seconds.optional(),
   enabled: fields.enabled.optional(),
+  pause_snoozes: fields.pause_snoozes.optional(),
 });
 export type AlarmInput = z.infer<typeof alarmInputSchema>;
 
@@ -119,6 +142,7 @@ export const alarmPatchSchema = z.strictObject({
   volume: fields.volume.optional(),
   fade_in_seconds: fields.fade_in_seconds.optional(),
   enabled: fields.enabled.optional(),
+  pause_snoozes: fields.pause_snoozes.optional(),
 });
 export type AlarmPatch = z.infer<typeof alarmPatchSchema>;
 
@@ -126,6 +150,10 @@ export type AlarmPatch = z.infer<typeof alarmPatchSchema>;
 export const alarmSpecSchema = z.strictObject({
   id: z.string().min(1).max(64),
   ...fields,
+  // Files written before pause-snooze existed lack it: the default applies.
+  pause_snoozes: fields.pause_snoozes.default(true),
+  // An alarm saved before labels were checked still loads (and rings), its label cleaned.
+  label: z.string().transform((v) => v.replace(UNSAFE_TEXT, '').slice(0, MAX_TEXT)),
 });
 
 /** Body of POST /api/sleep; omitted fields take the stored sleep defaults. */

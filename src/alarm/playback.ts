@@ -1,12 +1,10 @@
 import type { Clock, Logger } from '../token/types.js';
+import { actionFor, NoDeviceError } from './error-kinds.js';
 import { describeError } from './errors.js';
 import { LIKED_SONGS } from './model.js';
 import type { AlarmPlayer, PlayerDevice, PlayRequest } from './player.js';
 
-/** Raised when no device at all is available; retried, since a speaker may still be waking up. */
-export class NoDeviceError extends Error {
-  override name = 'NoDeviceError';
-}
+export { NoDeviceError };
 
 /**
  * Chooses the device to play on: the preferred one (by id, then by name, case-insensitive),
@@ -74,11 +72,8 @@ export async function playRequestFor(player: AlarmPlayer, contextUri: string): P
 
 /** Errors that another attempt cannot fix (the grant is dead, the request itself is wrong). */
 export function isPermanent(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'ReauthorizationRequiredError' || err.name === 'SpotifyConfigError') return true;
-  const status = (err as { status?: unknown }).status;
-  // 400 (bad URI) and 403 (e.g. not Premium) repeat on retry; 404 can be a device waking up.
-  return err.name === 'SpotifyApiError' && (status === 400 || status === 403);
+  // One table (error-kinds.ts) decides, by class: 400/403, a dead login and bad settings repeat.
+  return actionFor('play', err).action === 'give_up';
 }
 
 /** Knobs of the retry loop. */

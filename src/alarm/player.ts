@@ -10,6 +10,10 @@ export interface PlayerDevice {
   is_active: boolean;
   is_restricted?: boolean;
   volume_percent?: number | null;
+  /** Spotify's device type ("Speaker", "TV", "Smartphone", …). */
+  type?: string;
+  /** False for devices whose volume cannot be set (`403 VOLUME_CONTROL_DISALLOW`). */
+  supports_volume?: boolean;
 }
 
 /** Playback state (subset of `GET /v1/me/player`); null when nothing plays anywhere. */

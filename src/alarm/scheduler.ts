@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
+import { fileSchema, type Ring, type RingState, runtimeSchema, type StoredAlarm } from './alarm-record.js';
+import { DeviceMemory } from './device-memory.js';
 import { ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
 import {
   type AlarmSpec,
@@ -15,64 +17,16 @@ import {
   parseOrThrow,
   sortDays,
 } from './model.js';
-import { rampVolume, startPlayback } from './playback.js';
-import type { AlarmPlayer } from './player.js';
+import type { Readiness } from './readiness.js';
+import { type RingEvent, type RingPhase, transition } from './ring-machine.js';
+import { Ringer } from './ringer.js';
 import { formatInZone, latestFireBetween, nextFireTime } from './schedule.js';
+import { type AlarmSchedulerOptions, type ResolvedTimings, resolveTimings } from './scheduler-options.js';
 import { JsonStateFile } from './state-file.js';
+import { TokenWarmer } from './token-warmer.js';
 
-/** Where a ringing alarm is in its life. */
-export type RingState = 'starting' | 'ringing' | 'snoozed';
-
-interface Ring {
-  state: RingState;
-  /** Wall ms the current ring (or snooze) began. */
-  since: number;
-  /** Wall ms of the scheduled occurrence this ring belongs to. */
-  occurrence: number;
-  snoozedUntil?: number;
-  deviceId?: string;
-  snoozeCount: number;
-}
-
-interface Runtime {
-  /** Occurrences at or before this wall ms have been handled (fired, missed or skipped). */
-  anchorAt: number;
-  lastResult?: LastResult;
-  ring?: Ring;
-}
-
-interface StoredAlarm {
-  spec: AlarmSpec;
-  runtime: Runtime;
-}
-
-const ringSchema = z.object({
-  state: z.enum(['starting', 'ringing', 'snoozed']),
-  since: z.number(),
-  occurrence: z.number(),
-  snoozedUntil: z.number().optional(),
-  deviceId: z.string().optional(),
-  snoozeCount: z.number().int().min(0),
-});
-const lastResultSchema = z.object({
-  status: z.enum(['fired', 'failed', 'missed']),
-  at: z.string(),
-  scheduled_for: z.string(),
-  reason: z.string().optional(),
-  device: z.string().optional(),
-});
-const fileSchema = z.object({
-  version: z.literal(1),
-  alarms: z.array(z.unknown()),
-});
-const runtimeSchema = z.object({
-  anchorAt: z.number(),
-  lastResult: lastResultSchema.optional(),
-  ring: ringSchema.optional(),
-});
-
-/** Abort reason when another alarm's firing takes over playback. */
-const SUPERSEDED = 'superseded by another alarm';
+export type { AlarmSchedulerOptions, SleepTimerHandle } from './scheduler-options.js';
+export type { RingState };
 
 /** The alarms file's name inside the state dir. */
 export const ALARMS_FILE = 'alarms.json';
@@ -82,8 +36,16 @@ export interface AlarmView extends AlarmSpec {
   /** ISO 8601 with the alarm zone's offset; null when disabled. */
   next_fire_at: string | null;
   last_result: LastResult | null;
+  /** Outcome of the latest test ring (`POST /api/alarms/:id/test`). */
+  last_test: LastResult | null;
   state: 'idle' | RingState;
   snoozed_until: string | null;
+  /** True while the fallback sound rings for this alarm (open pages ring too). */
+  fallback_sound: boolean;
+  /** True while a test ring runs. */
+  testing: boolean;
+  /** The preflight's verdict (null when no preflight runs). */
+  readiness: Readiness | null;
 }
 
 /** The next thing that will sound. */
@@ -99,63 +61,29 @@ export interface NextAlarm {
 /** Events: `changed` (any state change), `ringing`, `snoozed`, `stopped`, `fired`, `failed`, `missed`. */
 export type AlarmEvent = 'changed' | 'ringing' | 'snoozed' | 'stopped' | 'fired' | 'failed' | 'missed';
 
-/** Everything the scheduler needs; only `stateDir`, `player` and `defaultTimezone` are required. */
-export interface AlarmSchedulerOptions {
-  stateDir: string;
-  player: AlarmPlayer;
-  /** IANA zone for alarms created without one (the machine's zone, from config). */
-  defaultTimezone: string;
-  clock?: Clock;
-  logger?: Logger;
-  /** Called a little before each alarm so a usable access token is ready (e.g. `() => cache.getAccessToken()`). */
-  warmToken?: () => Promise<unknown>;
-  /** How long before an alarm to warm the token; default 90 s. */
-  warmLeadMs?: number;
-  /** An alarm missed while down (or through a clock jump) still fires if at most this late; default 10 min. */
-  graceMs?: number;
-  /** Default snooze length; default 9 min. */
-  snoozeMinutes?: number;
-  /** Longest single sleep of the scheduling loop, so wall-clock jumps are noticed; default 30 s. */
-  maxSleepMs?: number;
-  /** How long to keep retrying Spotify when an alarm fires; default 90 s. */
-  retryForMs?: number;
-  /** First retry back-off; default 2 s. */
-  retryBaseMs?: number;
-  /** Interval between fade-in steps; default 3 s. */
-  fadeStepMs?: number;
-  /** A ringing alarm nobody snoozes or stops counts as done after this; default 60 min. */
-  ringTimeoutMs?: number;
-  /** Id generator (tests). */
-  newId?: () => string;
-}
-
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Keeps the alarms, persists them, and fires them on time: one loop sleeps until the next
  * due moment (in chunks of at most `maxSleepMs`, so a wall-clock jump is seen within that),
- * then fires, marks missed, wakes snoozes and warms the token.
+ * then fires, marks missed, wakes snoozes and warms the token. Starting the music is
+ * `wakeUp` (wake-up.ts), the fade is `runFade` (fade.ts); every change of a ring goes through
+ * `setRing`, which checks it against the transition table (ring-machine.ts).
  */
 export class AlarmScheduler extends EventEmitter {
+  /** Every Spotify Connect device seen (persisted as devices.json in the state dir). */
+  readonly devices: DeviceMemory;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly file: JsonStateFile<{ version: 1; alarms: StoredAlarm[] }>;
   private readonly alarms = new Map<string, StoredAlarm>();
-  /** Aborts the firing/fade of a ringing alarm. */
-  private readonly active = new Map<string, AbortController>();
-  private readonly tasks = new Set<Promise<void>>();
-  /** The firing task of each alarm that has one, so stop/snooze can wait for its last Spotify call. */
-  private readonly running = new Map<string, Promise<void>>();
-  /** The device each alarm's latest firing started playback on (also when it was aborted right after). */
-  private readonly startedOn = new Map<string, string>();
-  /** Occurrence each alarm's token was last warmed for. */
-  private readonly warmed = new Map<string, number>();
-  private readonly o: Required<
-    Pick<
-      AlarmSchedulerOptions,
-      'warmLeadMs' | 'graceMs' | 'snoozeMinutes' | 'maxSleepMs' | 'retryForMs' | 'retryBaseMs' | 'fadeStepMs'
-    > & { ringTimeoutMs: number }
-  >;
+  /** Starts, fades and silences rings (ringer.ts). */
+  private readonly ringer: Ringer;
+  /** Device listings in flight (learnDevices). */
+  private readonly listings = new Set<Promise<void>>();
+  /** Warms the token (and learns the devices) before each ring. */
+  private readonly warmer: TokenWarmer;
+  private readonly o: ResolvedTimings;
   private wake = new AbortController();
   private closed = false;
   private loopDone: Promise<void> | undefined;
@@ -169,33 +97,74 @@ export class AlarmScheduler extends EventEmitter {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? noopLogger;
     this.file = new JsonStateFile(join(opts.stateDir, ALARMS_FILE), this.log);
+    this.devices = new DeviceMemory(opts.stateDir, this.clock, this.log);
     this.newId = opts.newId ?? (() => randomUUID().slice(0, 8));
-    this.o = {
-      warmLeadMs: opts.warmLeadMs ?? 90_000,
-      graceMs: opts.graceMs ?? 10 * 60_000,
-      snoozeMinutes: opts.snoozeMinutes ?? 9,
-      maxSleepMs: opts.maxSleepMs ?? 30_000,
-      retryForMs: opts.retryForMs ?? 90_000,
-      retryBaseMs: opts.retryBaseMs ?? 2_000,
-      fadeStepMs: opts.fadeStepMs ?? 3_000,
-      ringTimeoutMs: opts.ringTimeoutMs ?? 60 * 60_000,
-    };
-    // EventEmitter throws on an unhandled 'error'; we never emit it, but be explicit.
+    this.o = resolveTimings(opts);
     this.setMaxListeners(50);
+    this.warmer = new TokenWarmer({
+      ...(opts.warmToken ? { warmToken: opts.warmToken } : {}),
+      leadMs: this.o.warmLeadMs,
+      log: this.log,
+      afterWarm: () => this.learnDevices(),
+    });
+    this.ringer = new Ringer({
+      clock: this.clock,
+      log: this.log,
+      player: opts.player,
+      devices: this.devices,
+      o: this.o,
+      ...(opts.fallback ? { fallback: opts.fallback } : {}),
+      ...(opts.sleepTimer ? { sleepTimer: opts.sleepTimer } : {}),
+      setRing: (stored, event, next, why) => this.setRing(stored, event, next, why),
+      record: (stored, ring, result) => this.record(stored, ring, result),
+      save: () => this.persistInBackground(),
+      emit: (event, payload) => this.emit(event, payload),
+      kick: () => this.kick(),
+      view: (stored) => this.view(stored),
+      alarm: (id) => this.alarms.get(id),
+      snooze: (id, how) => this.snooze(id, undefined, how),
+      stop: (id, how) => this.stop(id, how),
+      closed: () => this.closed,
+    });
   }
 
-  /** Loads the alarms, handles anything missed while down, and starts the loop. */
+  /** Loads the alarms, resumes or records rings cut short by a restart, and starts the loop. */
   async start(): Promise<void> {
     await this.load();
+    await this.devices.load();
     const now = this.clock.now();
     for (const stored of this.alarms.values()) {
       const ring = stored.runtime.ring;
-      // A firing cut short by the restart is retried if still within grace.
-      if (ring?.state === 'starting' && now - ring.occurrence <= this.o.graceMs) {
-        this.log.warn({ alarm: stored.spec.id }, 'alarm was starting when the server stopped; firing again');
-        this.fire(stored, ring.occurrence, ring.snoozeCount);
-      } else if (ring?.state === 'starting') {
-        stored.runtime.ring = undefined;
+      if (!ring || ring.state === 'snoozed') continue;
+      const due = ring.due ?? ring.occurrence;
+      if (ring.test) {
+        // A test ring cut short by a restart is over; it is not rung again.
+        this.setRing(stored, 'stop', undefined, 'test ring cut short by a restart');
+        continue;
+      }
+      if (ring.state === 'starting' || !ring.deviceId) {
+        // Grace counts from when this ring was due: for a snooze's re-ring, the end of the snooze.
+        if (now - due <= this.o.graceMs) {
+          this.log.warn(
+            { alarm: stored.spec.id },
+            'alarm was starting when the server stopped; firing again',
+          );
+          // A ring that only had the fallback sound starts over (and the sound with it).
+          this.ringer.fire(stored, { ...ring, due, event: ring.state === 'starting' ? 'resumed' : 'due' });
+        } else if (ring.fallback) {
+          // It did ring (the fallback sound): last_result already says so; nothing was missed.
+          this.setRing(stored, 'expired', undefined, 'restart after the grace window');
+        } else {
+          this.setRing(stored, 'expired', undefined, 'restart after the grace window');
+          this.recordMissed(
+            stored,
+            ring.occurrence,
+            now,
+            `the server stopped while the alarm was starting and came back more than ${this.graceMinutes()} min after it was due`,
+          );
+        }
+      } else if (ring.fade && now - ring.since < this.o.ringTimeoutMs) {
+        this.ringer.resumeFade(stored, ring, ring.fade);
       }
     }
     this.tick();
@@ -219,19 +188,20 @@ export class AlarmScheduler extends EventEmitter {
     this.log.info({ alarms: this.alarms.size }, 'alarms loaded');
   }
 
-  /** Stops the loop and any firing in progress, and flushes the file. */
+  /** Stops the loop and any firing in progress, and flushes the files. */
   async close(): Promise<void> {
     this.closed = true;
     this.wake.abort();
-    for (const ctl of this.active.values()) ctl.abort();
+    await this.ringer.close();
     await this.loopDone;
-    await Promise.allSettled([...this.tasks]);
+    await Promise.allSettled([...this.listings]);
     await this.file.flush();
+    await this.devices.flush();
   }
 
-  /** Resolves when firings in progress (start + fade) have finished. For tests and shutdown. */
+  /** Resolves when firings in progress (start and fade, not the pause watch) have finished. For tests and shutdown. */
   async idle(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    await this.ringer.idle();
     await this.file.flush();
   }
 
@@ -255,6 +225,7 @@ export class AlarmScheduler extends EventEmitter {
     const stored: StoredAlarm = { spec, runtime: { anchorAt: this.clock.now() } };
     this.alarms.set(id, stored);
     await this.changed(stored, 'alarm created');
+    if (spec.device) this.learnDevices();
     return this.view(stored);
   }
 
@@ -266,6 +237,7 @@ export class AlarmScheduler extends EventEmitter {
     stored.runtime.anchorAt = this.clock.now();
     this.dropSnoozeIfDisabled(stored, body.enabled);
     await this.changed(stored, 'alarm replaced');
+    if (stored.spec.device) this.learnDevices();
     return this.view(stored);
   }
 
@@ -282,6 +254,7 @@ export class AlarmScheduler extends EventEmitter {
     stored.runtime.anchorAt = this.clock.now();
     this.dropSnoozeIfDisabled(stored, patch.enabled);
     await this.changed(stored, 'alarm updated');
+    if (patch.device) this.learnDevices();
     return this.view(stored);
   }
 
@@ -291,17 +264,18 @@ export class AlarmScheduler extends EventEmitter {
    * must not cancel its snooze.
    */
   private dropSnoozeIfDisabled(stored: StoredAlarm, enabled: boolean | undefined): void {
-    if (enabled === false && stored.runtime.ring?.state === 'snoozed') stored.runtime.ring = undefined;
+    if (enabled === false && stored.runtime.ring?.state === 'snoozed') {
+      this.setRing(stored, 'disable', undefined, 'alarm disabled');
+    }
   }
 
   /** Deletes an alarm (stopping it, and pausing playback, if it rings). */
   async remove(id: string): Promise<void> {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
-    if (ring && ring.state !== 'snoozed') await this.silence(id, ring, 'delete');
-    else this.active.get(id)?.abort();
+    if (ring && ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'delete');
+    else this.ringer.abort(id);
     this.alarms.delete(id);
-    this.startedOn.delete(id);
     await this.persist();
     this.log.info({ alarm: id }, 'alarm deleted');
     this.emit('changed', { id });
@@ -309,7 +283,7 @@ export class AlarmScheduler extends EventEmitter {
   }
 
   /** Pauses a ringing alarm and fires it again after `minutes` (default: the configured snooze). */
-  async snooze(id: string, minutes?: number): Promise<AlarmView> {
+  async snooze(id: string, minutes?: number, how: { pausedOnSpeaker?: boolean } = {}): Promise<AlarmView> {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (!ring) throw new ConflictError(`alarm ${id} is not ringing`);
@@ -317,29 +291,60 @@ export class AlarmScheduler extends EventEmitter {
       throw new ValidationError('minutes must be an integer from 1 to 120', 'minutes');
     }
     const length = minutes ?? this.o.snoozeMinutes;
-    if (ring.state !== 'snoozed') await this.silence(id, ring, 'snooze');
+    if (ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'snooze', how.pausedOnSpeaker === true);
     const now = this.clock.now();
-    stored.runtime.ring = {
-      ...(stored.runtime.ring ?? ring),
-      state: 'snoozed',
-      since: now,
-      snoozedUntil: now + length * 60_000,
-      snoozeCount: ring.snoozeCount + 1,
-    };
-    await this.changed(stored, 'alarm snoozed', { minutes: length });
+    const current = stored.runtime.ring ?? ring;
+    this.setRing(
+      stored,
+      'snooze',
+      {
+        state: 'snoozed',
+        since: now,
+        occurrence: current.occurrence,
+        snoozedUntil: now + length * 60_000,
+        snoozeCount: current.snoozeCount + 1,
+        ...(current.deviceId ? { deviceId: current.deviceId } : {}),
+        ...(current.deviceName ? { deviceName: current.deviceName } : {}),
+      },
+      how.pausedOnSpeaker ? 'paused on the speaker' : 'snoozed',
+    );
+    await this.changed(
+      stored,
+      how.pausedOnSpeaker ? 'alarm snoozed by a pause on the speaker' : 'alarm snoozed',
+      {
+        minutes: length,
+      },
+    );
     this.emit('snoozed', this.view(stored));
     return this.view(stored);
   }
 
   /** Ends a ringing or snoozed alarm for the day (pausing playback if it is sounding). */
-  async stop(id: string): Promise<AlarmView> {
+  async stop(id: string, how: { pausedOnSpeaker?: boolean } = {}): Promise<AlarmView> {
     const stored = this.mustGet(id);
     const ring = stored.runtime.ring;
     if (!ring) throw new ConflictError(`alarm ${id} is not ringing or snoozed`);
-    if (ring.state !== 'snoozed') await this.silence(id, ring, 'stop');
-    stored.runtime.ring = undefined;
-    await this.changed(stored, 'alarm stopped');
+    if (ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'stop', how.pausedOnSpeaker === true);
+    if (ring.test) this.ringer.recordTestEnd(stored, 'stopped');
+    this.setRing(stored, 'stop', undefined, how.pausedOnSpeaker ? 'paused on the speaker again' : 'stopped');
+    await this.changed(
+      stored,
+      how.pausedOnSpeaker ? 'alarm stopped by a second pause on the speaker' : 'alarm stopped',
+    );
     this.emit('stopped', this.view(stored));
+    return this.view(stored);
+  }
+
+  /**
+   * Rings an alarm now through the same path as a real ring (device, volume, fade, fallback) for
+   * up to `testRingMs` or until stopped. Leaves `last_result` alone; the outcome is `last_test`.
+   */
+  async test(id: string): Promise<AlarmView> {
+    const stored = this.mustGet(id);
+    if (stored.runtime.ring) throw new ConflictError(`alarm ${id} is ringing or snoozed; stop it first`);
+    const now = this.clock.now();
+    this.ringer.fire(stored, { occurrence: now, due: now, snoozeCount: 0, test: true, event: 'due' });
+    await this.changed(stored, 'alarm test ring started');
     return this.view(stored);
   }
 
@@ -396,6 +401,7 @@ export class AlarmScheduler extends EventEmitter {
       volume: body.volume ?? 50,
       fade_in_seconds: body.fade_in_seconds ?? 0,
       enabled: body.enabled ?? true,
+      pause_snoozes: body.pause_snoozes ?? true,
     };
   }
 
@@ -410,6 +416,10 @@ export class AlarmScheduler extends EventEmitter {
     return nextFireTime(stored.spec, stored.runtime.anchorAt);
   }
 
+  private graceMinutes(): number {
+    return Math.round(this.o.graceMs / 60_000);
+  }
+
   private view(stored: StoredAlarm): AlarmView {
     const next = this.nextFire(stored);
     const ring = stored.runtime.ring;
@@ -418,12 +428,51 @@ export class AlarmScheduler extends EventEmitter {
       days: [...stored.spec.days],
       next_fire_at: next === undefined ? null : formatInZone(next, stored.spec.timezone),
       last_result: stored.runtime.lastResult ?? null,
+      last_test: stored.runtime.lastTest ?? null,
       state: ring?.state ?? 'idle',
       snoozed_until:
         ring?.state === 'snoozed' && ring.snoozedUntil !== undefined
           ? formatInZone(ring.snoozedUntil, stored.spec.timezone)
           : null,
+      fallback_sound: ring?.fallback === true,
+      testing: ring?.test === true,
+      readiness: this.opts.readinessOf?.(stored.spec.id) ?? null,
     };
+  }
+
+  /**
+   * The one place a ring changes: checks (phase, event) against the transition table, refuses
+   * an illegal change, logs `from → to`, persists and emits `changed`.
+   */
+  private setRing(stored: StoredAlarm, event: RingEvent, next: Ring | undefined, why: string): boolean {
+    const from: RingPhase = stored.runtime.ring?.state ?? 'idle';
+    const to = transition(from, event);
+    const wanted: RingPhase = next?.state ?? 'idle';
+    if (to === null || to !== wanted) {
+      this.log.warn({ alarm: stored.spec.id, from, event, wanted }, 'refused an illegal ring change');
+      return false;
+    }
+    stored.runtime.ring = next;
+    this.log.debug({ alarm: stored.spec.id, from, to, event, why }, 'ring changed');
+    this.persistInBackground();
+    this.emit('changed', { id: stored.spec.id });
+    return true;
+  }
+
+  /** Records a ring's outcome: `last_result`, or `last_test` for a test ring. */
+  private record(
+    stored: StoredAlarm,
+    ring: Pick<Ring, 'occurrence' | 'test'>,
+    result: Omit<LastResult, 'at' | 'scheduled_for'>,
+  ): void {
+    const tz = stored.spec.timezone;
+    const full: LastResult = {
+      ...result,
+      at: formatInZone(this.clock.now(), tz),
+      scheduled_for: formatInZone(ring.occurrence, tz),
+    };
+    if (ring.test) stored.runtime.lastTest = full;
+    else stored.runtime.lastResult = full;
   }
 
   private async changed(stored: StoredAlarm, msg: string, extra: object = {}): Promise<void> {
@@ -480,23 +529,24 @@ export class AlarmScheduler extends EventEmitter {
         if (ring.snoozedUntil <= now) {
           if (now - ring.snoozedUntil <= this.o.graceMs) {
             this.log.info({ alarm: id, snoozeCount: ring.snoozeCount }, 'snooze over; ringing again');
-            this.fire(stored, ring.occurrence, ring.snoozeCount);
+            this.ringer.fire(stored, { ...ring, due: ring.snoozedUntil, event: 'due' });
           } else {
             this.log.warn({ alarm: id }, 'snooze ended while the server was down; not ringing again');
-            stored.runtime.ring = undefined;
+            this.setRing(stored, 'expired', undefined, 'snooze ended while down');
+            this.recordMissed(
+              stored,
+              ring.occurrence,
+              now,
+              `the snooze ended while the server was not running; back more than ${this.graceMinutes()} min later`,
+            );
           }
           dirty = true;
         } else {
           soonest(ring.snoozedUntil);
-          this.warmBefore(`${id}:snooze`, ring.snoozedUntil, now, soonest);
+          this.warmer.before(`${id}:snooze`, ring.snoozedUntil, now, soonest);
         }
-      } else if (ring?.state === 'ringing') {
-        if (now - ring.since >= this.o.ringTimeoutMs && !this.active.has(id)) {
-          stored.runtime.ring = undefined;
-          dirty = true;
-        } else if (!this.active.has(id)) {
-          soonest(ring.since + this.o.ringTimeoutMs);
-        }
+      } else if (ring) {
+        soonest(this.ringer.checkRing(stored, ring, now));
       }
 
       const next = this.nextFire(stored);
@@ -505,9 +555,14 @@ export class AlarmScheduler extends EventEmitter {
         const occurrence = latestFireBetween(stored.spec, stored.runtime.anchorAt, now) ?? next;
         stored.runtime.anchorAt = occurrence;
         if (now - occurrence <= this.o.graceMs) {
-          this.fire(stored, occurrence, 0);
+          this.ringer.fire(stored, { occurrence, due: occurrence, snoozeCount: 0, event: 'due' });
         } else {
-          this.recordMissed(stored, occurrence, now);
+          this.recordMissed(
+            stored,
+            occurrence,
+            now,
+            `server was not running (or the clock jumped) at the alarm time; more than ${this.graceMinutes()} min late`,
+          );
         }
         if (stored.spec.days.length === 0) {
           stored.spec.enabled = false;
@@ -518,7 +573,7 @@ export class AlarmScheduler extends EventEmitter {
         continue;
       }
       soonest(next);
-      this.warmBefore(id, next, now, soonest);
+      this.warmer.before(id, next, now, soonest);
     }
     if (dirty) {
       this.persistInBackground();
@@ -527,187 +582,33 @@ export class AlarmScheduler extends EventEmitter {
     return wakeAt;
   }
 
-  /** Warms the token once per upcoming ring when it is `warmLeadMs` away; else schedules a wake-up for it. */
-  private warmBefore(key: string, at: number, now: number, soonest: (t: number) => void): void {
-    if (this.warmed.get(key) === at) return;
-    const warmAt = at - this.o.warmLeadMs;
-    if (warmAt > now) {
-      soonest(warmAt);
-      return;
-    }
-    this.warmed.set(key, at);
-    this.warm(key);
-  }
-
-  private warm(id: string): void {
-    if (!this.opts.warmToken) return;
-    this.log.debug({ alarm: id }, 'warming the access token before the alarm');
-    this.opts.warmToken().then(
-      () => this.log.info({ alarm: id }, 'access token ready for the alarm'),
-      (err) =>
-        this.log.warn({ alarm: id, err: describeError(err) }, 'could not warm the token before the alarm'),
+  /** Lists Spotify's devices in the background and remembers them (idle speakers drop out later). */
+  private learnDevices(): void {
+    if (this.opts.learnDevices === false || this.closed) return;
+    const listing = this.opts.player.getDevices().then(
+      (list) => {
+        if (!this.closed) this.devices.remember(list);
+      },
+      (err) => this.log.debug({ err: describeError(err) }, 'could not list devices to remember them'),
     );
+    // close() waits for it, so no write lands in the state dir after the scheduler stopped.
+    this.listings.add(listing);
+    listing.finally(() => this.listings.delete(listing));
   }
 
-  private recordMissed(stored: StoredAlarm, occurrence: number, now: number): void {
+  private recordMissed(stored: StoredAlarm, occurrence: number, now: number, reason: string): void {
     const tz = stored.spec.timezone;
     stored.runtime.lastResult = {
       status: 'missed',
       at: formatInZone(now, tz),
       scheduled_for: formatInZone(occurrence, tz),
-      reason: `server was not running (or the clock jumped) at the alarm time; more than ${Math.round(this.o.graceMs / 60_000)} min late`,
+      reason,
     };
-    this.log.warn({ alarm: stored.spec.id, scheduledFor: formatInZone(occurrence, tz) }, 'alarm missed');
-    this.emit('missed', this.view(stored));
-  }
-
-  /**
-   * An alarm still starting when another one fired gives the speaker up; without this it would
-   * stay "starting" until the next restart. Other aborts (stop, snooze, delete, shutdown) leave
-   * the state to whoever aborted.
-   */
-  private endSuperseded(
-    stored: StoredAlarm,
-    signal: AbortSignal,
-    occurrence: number,
-    device: string | undefined,
-  ): void {
-    if (signal.reason !== SUPERSEDED || stored.runtime.ring?.state !== 'starting') return;
-    const tz = stored.spec.timezone;
-    stored.runtime.ring = undefined;
-    stored.runtime.lastResult = {
-      status: device ? 'fired' : 'failed',
-      at: formatInZone(this.clock.now(), tz),
-      scheduled_for: formatInZone(occurrence, tz),
-      reason: 'another alarm fired at the same time and took over playback',
-      ...(device ? { device } : {}),
-    };
-    this.log.warn({ alarm: stored.spec.id }, 'alarm gave way to another alarm firing at the same time');
+    this.log.warn(
+      { alarm: stored.spec.id, scheduledFor: formatInZone(occurrence, tz), reason },
+      'alarm missed',
+    );
     this.persistInBackground();
-    this.emit('changed', { id: stored.spec.id });
-  }
-
-  /** Starts an alarm (or a snooze's re-ring) in the background. */
-  private fire(stored: StoredAlarm, occurrence: number, snoozeCount: number): void {
-    const id = stored.spec.id;
-    // One speaker, one alarm: a new ring ends any other alarm's start or fade.
-    for (const [otherId, ctl] of this.active) {
-      if (otherId !== id) ctl.abort(SUPERSEDED);
-    }
-    this.active.get(id)?.abort();
-    const ctl = new AbortController();
-    this.active.set(id, ctl);
-    const spec = { ...stored.spec };
-    const tz = spec.timezone;
-    stored.runtime.ring = { state: 'starting', since: this.clock.now(), occurrence, snoozeCount };
-    this.startedOn.delete(id);
-    const context = { alarm: id, label: spec.label };
-    this.log.info({ ...context, scheduledFor: formatInZone(occurrence, tz), snoozeCount }, 'alarm firing');
-
-    const task = (async () => {
-      const fade = spec.fade_in_seconds > 0 && spec.volume > 0;
-      const startVolume = fade ? 0 : spec.volume;
-      let device: Awaited<ReturnType<typeof startPlayback>>;
-      try {
-        device = await startPlayback(
-          this.opts.player,
-          { contextUri: spec.context_uri, device: spec.device, shuffle: spec.shuffle, startVolume },
-          {
-            clock: this.clock,
-            logger: this.log,
-            retryForMs: this.o.retryForMs,
-            retryBaseMs: this.o.retryBaseMs,
-            signal: ctl.signal,
-            context,
-          },
-        );
-      } catch (err) {
-        if (ctl.signal.aborted) {
-          this.endSuperseded(stored, ctl.signal, occurrence, undefined);
-          return;
-        }
-        stored.runtime.ring = undefined;
-        stored.runtime.lastResult = {
-          status: 'failed',
-          at: formatInZone(this.clock.now(), tz),
-          scheduled_for: formatInZone(occurrence, tz),
-          reason: describeError(err),
-        };
-        this.log.error({ ...context, reason: describeError(err) }, 'alarm failed');
-        this.persistInBackground();
-        this.emit('failed', this.view(stored));
-        this.emit('changed', { id });
-        return;
-      }
-      this.startedOn.set(id, device.id);
-      if (ctl.signal.aborted) {
-        this.endSuperseded(stored, ctl.signal, occurrence, device.name);
-        return;
-      }
-      stored.runtime.ring = {
-        state: 'ringing',
-        since: this.clock.now(),
-        occurrence,
-        snoozeCount,
-        deviceId: device.id,
-      };
-      stored.runtime.lastResult = {
-        status: 'fired',
-        at: formatInZone(this.clock.now(), tz),
-        scheduled_for: formatInZone(occurrence, tz),
-        device: device.name,
-      };
-      // Not awaited: the fade must not wait on the SD card; writes are serialised anyway.
-      this.persistInBackground();
-      this.emit('fired', this.view(stored));
-      this.emit('ringing', this.view(stored));
-      this.emit('changed', { id });
-      this.kick();
-      if (fade) {
-        const outcome = await rampVolume(this.opts.player, {
-          clock: this.clock,
-          logger: this.log,
-          deviceId: device.id,
-          from: startVolume,
-          to: spec.volume,
-          durationMs: spec.fade_in_seconds * 1000,
-          stepMs: this.o.fadeStepMs,
-          signal: ctl.signal,
-          context,
-        });
-        this.log.info({ ...context, outcome }, 'fade-in finished');
-      }
-    })().finally(() => {
-      if (this.active.get(id) === ctl) this.active.delete(id);
-      if (this.running.get(id) === task) this.running.delete(id);
-      this.tasks.delete(task);
-    });
-    this.tasks.add(task);
-    this.running.set(id, task);
-  }
-
-  /**
-   * Ends an alarm's firing or fade, waits for the Spotify call it may have in flight (a `play`
-   * answered after our pause would start the music again), then pauses.
-   */
-  private async silence(id: string, ring: Ring, why: string): Promise<void> {
-    this.active.get(id)?.abort();
-    await this.running.get(id)?.catch(() => {});
-    const deviceId = ring.deviceId ?? this.startedOn.get(id);
-    if (deviceId === undefined) {
-      // Still trying to start: nothing of ours plays, so leave whatever else plays alone.
-      this.log.info({ alarm: id, why }, 'alarm had not started playing; nothing to pause');
-      return;
-    }
-    await this.pauseQuietly(deviceId, id, why);
-  }
-
-  private async pauseQuietly(deviceId: string, id: string, why: string): Promise<void> {
-    try {
-      await this.opts.player.pause(deviceId);
-    } catch (err) {
-      // Already paused (or the device went away): the alarm state still changes.
-      this.log.warn({ alarm: id, why, err: describeError(err) }, 'could not pause playback');
-    }
+    this.emit('missed', this.view(stored));
   }
 }

@@ -271,6 +271,20 @@ export class SleepTimer extends EventEmitter {
     return this.status();
   }
 
+  /**
+   * Lets go of the speaker because an alarm starts: the timer ends at once, without fading or
+   * pausing, so its fade-out can never fade the alarm (even one mid-way through its fade-out).
+   */
+  async yieldToAlarm(alarmLabel: string): Promise<void> {
+    if (!this.doc.timer) return;
+    this.run?.abort();
+    await this.task;
+    if (!this.doc.timer) return;
+    this.finish({ result: 'cancelled', at: this.clock.now(), reason: `alarm "${alarmLabel}" started` });
+    await this.file.flush();
+    this.log.info({ alarm: alarmLabel }, 'sleep timer ended: an alarm takes the speaker');
+  }
+
   /** Cancels the timer (playback continues). Returns false when none was running. */
   async cancel(): Promise<boolean> {
     if (!this.doc.timer) return false;
@@ -366,13 +380,15 @@ export class SleepTimer extends EventEmitter {
       }
       paused = outcome === 'user_paused';
     }
+    // An alarm took the speaker during the fade: neither pause it nor put the old volume back.
+    if (signal.aborted) return { result: 'cancelled', at: this.clock.now() };
     const problems: string[] = [];
     try {
       if (!paused) await player.pause(device.id);
     } catch (err) {
       problems.push(`pause: ${describeError(err)}`);
     }
-    if (restore !== undefined) {
+    if (restore !== undefined && !signal.aborted) {
       try {
         await player.setVolume(restore, device.id);
       } catch (err) {

@@ -40,7 +40,7 @@ export async function readPidFile(path: string): Promise<PidRecord | undefined> 
 
 /** Writes the pid file atomically (readers see the old or the new record, never half). */
 export async function writePidFile(path: string, record: PidRecord): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Removes the pid file if it is there. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import type { CliContext } from './context.js';
 import { CliError } from './exit-codes.js';
 import { readableLogLines } from './log-format.js';
@@ -102,9 +103,12 @@ export async function startDetached(
     );
   }
 
-  mkdirSync(files.logDir, { recursive: true });
+  ensurePrivateDir(settings.stateDir);
+  ensurePrivateDir(files.logDir);
   const startedAt = new Date();
-  const logFd = openSync(files.logFile, 'a', 0o640);
+  const logFd = openSync(files.logFile, 'a', 0o600);
+  // A log file from an older version may be group-readable.
+  fchmodSync(logFd, 0o600);
   let child: ReturnType<typeof spawn>;
   try {
     writeSync(logFd, `${LAUNCH_MARKER}${startedAt.toISOString()} ---\n`);

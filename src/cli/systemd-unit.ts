@@ -12,23 +12,77 @@ export interface UnitOptions {
   stopTimeoutSec: number;
 }
 
+/** Seconds without a watchdog ping after which systemd restarts a hung server. */
+export const WATCHDOG_SEC = 60;
+
+/** Trees that `ProtectHome=yes` hides. */
+const HOME_TREES = ['/home', '/root', '/run/user'];
+
 /**
- * Renders spotipi.service: `spotipi serve` in the foreground, restarted on failure. The server
- * reads `.env` in its working directory itself; no `EnvironmentFile=`, whose grammar differs
- * (systemd keeps `PORT=5001 # comment` as "5001 # comment", and that value would win over .env).
+ * Renders spotipi.service: `spotipi serve` in the foreground as `Type=notify` (it says when it is
+ * ready and pings the watchdog from its event loop, so a hung loop is restarted), sandboxed to
+ * what it needs: the network, its state dir (the only writable path), the files it runs from and
+ * ALSA devices (the alarm's fallback sound). The server reads `.env` in its working directory
+ * itself; no `EnvironmentFile=`, whose grammar differs (systemd keeps `PORT=5001 # comment` as
+ * "5001 # comment", and that value would win over .env).
  */
 export function renderSystemdUnit(o: UnitOptions): string {
+  // Node, the package or the state dir under a home directory: keep homes readable, not hidden.
+  const needsHome = [o.nodePath, o.entry, o.workingDir, o.stateDir].some((p) =>
+    HOME_TREES.some((tree) => p === tree || p.startsWith(`${tree}/`)),
+  );
   const service = [
-    'Type=simple',
+    'Type=notify',
+    // The readiness and watchdog messages come from a `systemd-notify` child process.
+    'NotifyAccess=all',
+    `WatchdogSec=${WATCHDOG_SEC}`,
     `WorkingDirectory=${quotePath(o.workingDir)}`,
     `Environment=${quoteArg(`SPOTIPI_STATE_DIR=${o.stateDir}`)}`,
     'Environment=NODE_ENV=production',
     `ExecStart=${[o.nodePath, ...SERVER_NODE_FLAGS, o.entry].map(quoteArg).join(' ')} serve`,
+    // Failure includes a watchdog timeout: a hung server is killed and started again.
     'Restart=on-failure',
     'RestartSec=5',
     `TimeoutStopSec=${o.stopTimeoutSec}`,
     'KillSignal=SIGTERM',
-    'NoNewPrivileges=true',
+    '',
+    '# Sandbox (systemd-analyze security spotipi.service). Files it creates are private.',
+    'UMask=0077',
+    'NoNewPrivileges=yes',
+    'CapabilityBoundingSet=',
+    'AmbientCapabilities=',
+    'ProtectSystem=strict',
+    // "-": a state dir that does not exist yet is no reason to refuse to start.
+    `ReadWritePaths=${quoteArg(`-${o.stateDir}`)}`,
+    `ProtectHome=${needsHome ? 'read-only' : 'yes'}`,
+    'PrivateTmp=yes',
+    'PrivateIPC=yes',
+    'PrivateMounts=yes',
+    'PrivateUsers=yes',
+    // /dev/snd stays reachable (ALSA) for the alarm's fallback sound; nothing else from /dev.
+    'DevicePolicy=closed',
+    'DeviceAllow=char-alsa rw',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    // Not ProcSubset=pid: the clock reads /proc/uptime (suspend-aware monotonic time).
+    'ProtectProc=invisible',
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
+    'RestrictNamespaces=yes',
+    'RestrictRealtime=yes',
+    'RestrictSUIDSGID=yes',
+    'LockPersonality=yes',
+    'RemoveIPC=yes',
+    'KeyringMode=private',
+    'SystemCallArchitectures=native',
+    'SystemCallFilter=@system-service',
+    'SystemCallFilter=~@privileged @resources',
+    // A refused call fails with EPERM instead of killing the process (Node tolerates that).
+    'SystemCallErrorNumber=EPERM',
+    // No MemoryDenyWriteExecute: V8's JIT needs executable memory it has written.
   ];
   if (o.scope === 'system') service.unshift(`User=${o.runAs}`);
   return [

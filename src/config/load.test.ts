@@ -46,6 +46,14 @@ describe('loadConfig', () => {
     expect(err.message).toContain('SPOTIPI_SNOOZE_MINUTES');
   });
 
+  it('reads how long an alarm waits for its configured speaker before another plays (default 2 min)', () => {
+    const cwd = tempDir();
+    expect(loadConfig({ env: {}, cwd }).deviceFallbackMs).toBe(120_000);
+    expect(loadConfig({ env: { SPOTIPI_DEVICE_FALLBACK_SECONDS: '30' }, cwd }).deviceFallbackMs).toBe(30_000);
+    const err = loadError(() => loadConfig({ env: { SPOTIPI_DEVICE_FALLBACK_SECONDS: '-5' }, cwd }));
+    expect(err.message).toContain('SPOTIPI_DEVICE_FALLBACK_SECONDS');
+  });
+
   it('switches to Spotify mode when a client id is set and derives the redirect URI from PORT', () => {
     const config = loadConfig({ env: { SPOTIFY_CLIENT_ID: 'abc', PORT: '6000' }, cwd: tempDir() });
     expect(config.mode).toBe('spotify');

@@ -54,6 +54,19 @@ export interface Config {
     apiToken: string | undefined;
     /** Signs session cookies; when unset one is generated and kept in the state dir. */
     sessionSecret: string | undefined;
+    /** Host names served besides loopback, IP literals and the bound address (DNS-rebinding guard). */
+    allowedHosts: string[];
+    /** Fastify's trustProxy: false, true (every hop) or the proxies' addresses/CIDR ranges. */
+    trustProxy: boolean | string[];
+  };
+  /** Limits that keep slow or greedy clients from starving the server (and the alarm) of sockets. */
+  limits: {
+    /** Open connections at most, from all clients together. */
+    maxConnections: number;
+    /** Open connections at most from one client address. */
+    maxConnectionsPerClient: number;
+    /** Longest a request (headers and body) may take to arrive. */
+    requestTimeoutMs: number;
   };
   redisUrl: string | undefined;
   /** Key that encrypts tokens at rest in Redis (validated; never logged). */
@@ -63,8 +76,10 @@ export interface Config {
   timezone: string;
   /** Default snooze length of alarms. */
   snoozeMinutes: number;
-  /** How late an alarm missed while the server was down may still fire. */
+  /** How late an alarm missed while the server was down may still fire (and how long a ring retries Spotify). */
   alarmGraceMs: number;
+  /** How long an alarm keeps trying its configured (idle or absent) speaker before another device plays. */
+  deviceFallbackMs: number;
   libraryCacheMs: number;
   shutdownTimeoutMs: number;
   /** Where each setting's value came from, for diagnostics (never the values). */
@@ -166,6 +181,13 @@ export function loadConfig(sources: ConfigSources): Config {
       password: s.SPOTIPI_PASSWORD,
       apiToken: s.SPOTIPI_API_TOKEN,
       sessionSecret: s.SPOTIPI_SESSION_SECRET,
+      allowedHosts: (s.SPOTIPI_ALLOWED_HOSTS ?? []).map((h) => h.toLowerCase().replace(/\.$/, '')),
+      trustProxy: parseTrustProxy(s.SPOTIPI_TRUST_PROXY),
+    },
+    limits: {
+      maxConnections: s.SPOTIPI_MAX_CONNECTIONS,
+      maxConnectionsPerClient: s.SPOTIPI_MAX_CONNECTIONS_PER_CLIENT,
+      requestTimeoutMs: s.SPOTIPI_REQUEST_TIMEOUT_SECONDS * 1000,
     },
     redisUrl: s.REDIS_URL,
     redisEncryptionKey: s.SPOTIPI_REDIS_KEY,
@@ -173,10 +195,17 @@ export function loadConfig(sources: ConfigSources): Config {
     timezone: s.SPOTIPI_TIMEZONE ?? machineTimeZone(s.TZ),
     snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,
     alarmGraceMs: s.SPOTIPI_ALARM_GRACE_MINUTES * 60_000,
+    deviceFallbackMs: s.SPOTIPI_DEVICE_FALLBACK_SECONDS * 1000,
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,
   };
+}
+
+function parseTrustProxy(v: string | undefined): boolean | string[] {
+  if (v === undefined || /^(0|false|no|off)$/i.test(v)) return false;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  return v.split(/[\s,]+/).filter(Boolean);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseEncryptionKey } from '../token/stores/redis-crypto.js';
 
@@ -103,9 +104,26 @@ export const settingsSchema = z.object({
     .toLowerCase()
     .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }))
     .default('info'),
-  SPOTIPI_PASSWORD: optionalString,
+  SPOTIPI_PASSWORD: z.string().min(8, { error: 'expected at least 8 characters' }).optional(),
   SPOTIPI_API_TOKEN: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
   SPOTIPI_SESSION_SECRET: z.string().min(32, { error: 'expected at least 32 characters' }).optional(),
+  SPOTIPI_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+    .pipe(
+      z.array(z.string().refine(isHostName, { error: 'expected host names such as pi.local,spotipi.home' })),
+    )
+    .optional(),
+  SPOTIPI_TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(isTrustProxy, {
+      error: 'expected true, false, or the proxy addresses (e.g. 127.0.0.1 or 10.0.0.0/8), comma-separated',
+    })
+    .optional(),
+  SPOTIPI_MAX_CONNECTIONS: integer(8, 10_000).default(256),
+  SPOTIPI_MAX_CONNECTIONS_PER_CLIENT: integer(1, 10_000).default(64),
+  SPOTIPI_REQUEST_TIMEOUT_SECONDS: seconds(1, 600).default(30),
   REDIS_URL: z
     .string()
     .trim()
@@ -125,6 +143,7 @@ export const settingsSchema = z.object({
   SPOTIPI_TIMEZONE: timeZone.optional(),
   SPOTIPI_SNOOZE_MINUTES: integer(1, 120).default(9),
   SPOTIPI_ALARM_GRACE_MINUTES: integer(0, 720).default(10),
+  SPOTIPI_DEVICE_FALLBACK_SECONDS: integer(0, 3600).default(120),
   TZ: z.string().optional(),
   LIBRARY_CACHE_SECONDS: seconds(0, 86_400).default(60),
   SHUTDOWN_TIMEOUT_SECONDS: seconds(0, 300).default(10),
@@ -145,6 +164,30 @@ export const SECRET_KEYS = new Set([
   'REDIS_URL',
   'SPOTIPI_REDIS_KEY',
 ]);
+
+/** A DNS name (letters, digits, hyphens, dots) or an IP literal; ports do not belong here. */
+function isHostName(v: string): boolean {
+  const host = v.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return (
+    isIP(host) !== 0 ||
+    /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/.test(host)
+  );
+}
+
+/** `true`/`false`, or a comma list of proxy addresses or CIDR ranges (what Fastify's trustProxy takes). */
+function isTrustProxy(v: string): boolean {
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(v)) return true;
+  return v
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .every((part) => {
+      const [address = '', bits, ...rest] = part.split('/');
+      if (rest.length > 0 || isIP(address) === 0) return false;
+      return (
+        bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128))
+      );
+    });
+}
 
 function isEncryptionKey(v: string): boolean {
   try {

@@ -1,5 +1,6 @@
 import type { Clock } from '../token/types.js';
 import type { Catalog, DeviceRec } from './catalog.js';
+import { addIdleDemoSpeaker, DeviceBehaviours } from './device-behaviour.js';
 import { SeededRandom } from './random.js';
 import type { EmulatorPlayback } from './types.js';
 
@@ -48,12 +49,17 @@ export interface PlayRequest {
 export class PlaybackModel {
   private state: State | null = null;
   private readonly rnd = new SeededRandom(7);
+  /** Lagging/rounding volume reports and idle speakers. */
+  readonly behaviours: DeviceBehaviours;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly clock: Clock,
     initial: 'paused' | 'playing' | 'none' = 'paused',
   ) {
+    this.behaviours = new DeviceBehaviours(clock);
+    addIdleDemoSpeaker(catalog, this.behaviours);
+    for (const d of catalog.devices) this.behaviours.install(d);
     const first = catalog.playlists[0];
     const device = catalog.devices[0];
     if (initial !== 'none' && first && device) {
@@ -93,7 +99,7 @@ export class PlaybackModel {
 
   play(req: PlayRequest): void {
     const s = this.tick();
-    const deviceId = req.deviceId ? this.device(req.deviceId).id : s?.deviceId;
+    const deviceId = req.deviceId ? this.device(req.deviceId, true).id : s?.deviceId;
     if (!deviceId) throw noActiveDevice();
 
     if (req.contextUri || req.uris) {
@@ -198,7 +204,7 @@ export class PlaybackModel {
   }
 
   transfer(deviceId: string, play?: boolean): void {
-    const device = this.device(deviceId);
+    const device = this.device(deviceId, true);
     const s = this.tick();
     if (!s) {
       this.start(
@@ -247,6 +253,15 @@ export class PlaybackModel {
   /** Called when a device's availability changes. */
   deviceChanged(device: DeviceRec): void {
     if (!device.available && this.state?.deviceId === device.id) this.clear();
+  }
+
+  /** A person pauses on the speaker (or in another app); false when nothing was playing. */
+  personPauses(): boolean {
+    const s = this.tick();
+    if (!s?.isPlaying) return false;
+    s.isPlaying = false;
+    s.anchorAt = this.clock.now();
+    return true;
   }
 
   private likedSongsUri(): string {
@@ -317,9 +332,16 @@ export class PlaybackModel {
     return this.device(id);
   }
 
-  private device(id: string): DeviceRec {
-    const device = this.catalog.devices.find((d) => d.id === id && d.available);
+  /**
+   * A listed device by id. With `wake` (transfer, play?device_id=) an idle speaker answers too
+   * and is listed again, as Spotify Connect speakers do when addressed by id.
+   */
+  private device(id: string, wake = false): DeviceRec {
+    const device = this.catalog.devices.find(
+      (d) => d.id === id && (d.available || (wake && this.behaviours.isIdle(d.id))),
+    );
     if (!device) throw new PlayerError(404, 'Device not found');
+    if (!device.available) this.behaviours.setIdle(device, false);
     return device;
   }
 

@@ -6,6 +6,7 @@ import { type ApiHandler, apiRoutes } from './api-routes.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { consentPage, coverArt, errorPage } from './consent-page.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from './demo-credentials.js';
+import { behaviourAdmin, Outage } from './device-behaviour.js';
 import { FaultQueue, validateFault } from './faults.js';
 import {
   BodyError,
@@ -32,6 +33,8 @@ class Emulator {
   readonly logger: Logger | undefined;
   readonly authority: TokenAuthority;
   readonly faults = new FaultQueue();
+  /** A Web API outage window (device-behaviour.ts). */
+  readonly outage: Outage;
   readonly stats = new StatsRecorder();
   catalog: Catalog;
   playback: PlaybackModel;
@@ -63,6 +66,7 @@ class Emulator {
     });
     this.catalog = buildCatalog();
     this.playback = new PlaybackModel(this.catalog, this.clock, this.initialPlayback);
+    this.outage = new Outage(this.clock);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.logger?.error(
@@ -106,6 +110,7 @@ class Emulator {
   reset(): void {
     this.authority.reset();
     this.faults.clear();
+    this.outage.end();
     this.stats.reset();
     this.catalog = buildCatalog();
     this.playback = new PlaybackModel(this.catalog, this.clock, this.initialPlayback);
@@ -350,6 +355,10 @@ class Emulator {
       return sendApiError(res, err instanceof BodyError ? err.status : 400, 'Unreadable request body');
     }
 
+    const outage = this.outage.current();
+    if (outage?.mode === 'reset') return void req.socket.destroy();
+    if (outage) return sendApiError(res, outage.status, 'Service unavailable');
+
     const fault = this.faults.take('api', method, url.pathname);
     if (fault && (await this.apiFault(fault, req, res))) return;
 
@@ -508,6 +517,18 @@ class Emulator {
         this.playback.clear();
         return sendNoContent(res);
     }
+    const behaviour = behaviourAdmin(method, path, body, {
+      outage: this.outage,
+      behaviours: this.playback.behaviours,
+      findDevice: (x) => this.catalog.devices.find((d) => d.id === x || d.name === x),
+      deviceChanged: (d) => this.playback.deviceChanged(d),
+      personPauses: () => this.playback.personPauses(),
+    });
+    if (behaviour) {
+      return behaviour.body === undefined
+        ? sendNoContent(res)
+        : sendJson(res, behaviour.status, behaviour.body);
+    }
     const device = /^\/__emulator\/devices\/([^/]+)$/.exec(path);
     if (device && method === 'POST') {
       if (typeof body.available !== 'boolean') {
@@ -526,6 +547,13 @@ class Emulator {
     if (!snap) return null;
     const { timestamp: _t, trackId: _id, ...rest } = snap;
     return rest;
+  }
+
+  /** A device of the account by id or name, or a RangeError. */
+  mustFindDevice(idOrName: string) {
+    const device = this.catalog.devices.find((d) => d.id === idOrName || d.name === idOrName);
+    if (!device) throw new RangeError(`unknown device ${idOrName}`);
+    return device;
   }
 
   setDeviceAvailable(id: string, available: boolean): boolean {
@@ -564,5 +592,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (!emu.setDeviceAvailable(id, available)) throw new RangeError(`unknown device ${id}`);
     },
     reset: () => emu.reset(),
+    configureDevice: (id, behaviour) =>
+      emu.playback.behaviours.configure(emu.mustFindDevice(id).id, behaviour),
+    setDeviceIdle: (id, idle) => {
+      const device = emu.mustFindDevice(id);
+      emu.playback.behaviours.setIdle(device, idle);
+      emu.playback.deviceChanged(device);
+    },
+    deviceVolume: (id) => emu.playback.behaviours.actual(emu.mustFindDevice(id).id) ?? 0,
+    personSetsVolume: (id, percent) => emu.playback.behaviours.record(emu.mustFindDevice(id).id, percent),
+    personPauses: () => emu.playback.personPauses(),
+    startOutage: (spec) => emu.outage.start(spec),
+    endOutage: () => emu.outage.end(),
   };
 }

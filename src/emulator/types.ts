@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '../token/types.js';
+import type { DeviceBehaviour, OutageSpec } from './device-behaviour.js';
 
 /** Options of the Spotify emulator. */
 export interface EmulatorOptions {
@@ -149,4 +150,17 @@ export interface RunningEmulator {
   setDeviceAvailable(deviceId: string, available: boolean): void;
   /** Restores the seeded state, clears faults, counters and issued tokens. */
   reset(): void;
+  /** Makes a device's volume reports lag and/or round (`{}` makes them exact again). Id or name. */
+  configureDevice(idOrName: string, behaviour: DeviceBehaviour): void;
+  /** An idle speaker is absent from the device list but answers a transfer or play by id (then is listed again). */
+  setDeviceIdle(idOrName: string, idle: boolean): void;
+  /** The volume a device is really at (not the lagging report). */
+  deviceVolume(idOrName: string): number;
+  /** A person turns the volume on the speaker itself (works on volume-locked devices too). */
+  personSetsVolume(idOrName: string, percent: number): void;
+  /** A person presses pause on the speaker; false when nothing was playing. */
+  personPauses(): boolean;
+  /** The Web API goes down (5xx or dropped connections) for `forMs` on the emulator clock, or until endOutage. */
+  startOutage(spec?: OutageSpec): void;
+  endOutage(): void;
 }

@@ -1,30 +1,30 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { fingerprint } from '../token/fingerprint.js';
 import type { Clock } from '../token/types.js';
-import { forbidden, HttpError, unauthenticated } from './errors.js';
+import { forbidden, tooManyRequests, unauthenticated } from './errors.js';
+import { secretsEqual } from './secret-compare.js';
+import type { SessionStore } from './sessions.js';
 
-/** Name of the signed session cookie. */
+/** Name of the signed session cookie (its value is a random server-side session id). */
 export const SESSION_COOKIE = 'spotipi_session';
 /** Sessions last this long, then the browser asks for the password again. */
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
-/** Routes reachable without credentials when access control is on. */
-const PUBLIC_PATHS = new Set([
-  '/healthz',
-  '/auth/login',
-  '/auth/logout',
-  '/callback',
-  '/manifest.webmanifest',
-]);
-const PUBLIC_PREFIXES = ['/icons/'];
+/** Routes reachable without credentials when access control is on (exact paths). */
+const PUBLIC_ROUTES = new Set(['/healthz', '/auth/login', '/auth/logout', '/callback']);
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** GET routes that cost a Spotify call or start a login: not even a cross-site link may reach them. */
+const COSTLY_GETS = new Set(['/login', '/api/music-library']);
 
 export interface AccessOptions {
   password: string | undefined;
   apiToken: string | undefined;
   clock: Clock;
+  /** Server-side sessions (required when a password or API token is set). */
+  sessions: SessionStore | undefined;
+  /** Static files the login page needs (manifest, icons): URL paths, exact. */
+  publicFiles: ReadonlySet<string>;
   /** Failed credential attempts allowed per client address per minute before 429. */
   maxFailuresPerMinute?: number;
 }
@@ -34,51 +34,66 @@ export function accessControlEnabled(options: Pick<AccessOptions, 'password' | '
   return Boolean(options.password || options.apiToken);
 }
 
-/** Constant-time comparison of a presented credential with the configured ones. */
+/** Constant-time comparison of a presented credential with the configured ones (both always compared). */
 export function credentialMatches(
   presented: string,
   options: Pick<AccessOptions, 'password' | 'apiToken'>,
 ): boolean {
   let ok = false;
   for (const secret of [options.password, options.apiToken]) {
-    if (secret && safeEqual(presented, secret)) ok = true;
+    if (secret && secretsEqual(presented, secret)) ok = true;
   }
   return ok;
 }
 
-/** Value stored in the session cookie (signed): issue time and a fingerprint of the credentials, so a password change ends every session. */
-export function sessionValue(options: Pick<AccessOptions, 'password' | 'apiToken'>, nowMs: number): string {
-  return `${nowMs}.${credentialsFingerprint(options)}`;
+/**
+ * The URL path of a request, percent-decoded, for matching against exact public paths; undefined
+ * when it cannot be decoded or holds control characters or backslashes. Exact matching after
+ * decoding means `/icons/../index.html` or `/icons/%2e%2e/x` can never pass as public.
+ */
+export function decodedPath(url: string): string | undefined {
+  const raw = url.split('?')[0] ?? '/';
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  return /[\u0000-\u001f\u007f\\]/.test(path) ? undefined : path;
 }
 
-function credentialsFingerprint(options: Pick<AccessOptions, 'password' | 'apiToken'>): string {
-  return fingerprint(`${options.password ?? ''}\u0000${options.apiToken ?? ''}`) ?? '';
+function isPublic(url: string, publicFiles: ReadonlySet<string>): boolean {
+  const path = decodedPath(url);
+  return path !== undefined && (PUBLIC_ROUTES.has(path) || publicFiles.has(path));
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
-function isPublic(path: string): boolean {
-  return PUBLIC_PATHS.has(path) || PUBLIC_PREFIXES.some((p) => path.startsWith(p));
+/** True when `Sec-Fetch-Site` says another site (or a sibling on the same site) made the request. */
+function fromAnotherSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  return typeof site === 'string' && site !== 'same-origin' && site !== 'none';
 }
 
 /**
- * Refuses cross-site state-changing requests: a browser marks them with `Sec-Fetch-Site` and/or an
- * `Origin` that is not this host. A request with neither (curl, scripts) is not cross-site.
+ * Refuses cross-site requests a page elsewhere could use against SpotiPi: state-changing methods
+ * (by `Sec-Fetch-Site` and/or an `Origin` that is not this host), and cross-site GETs except a
+ * plain navigation to a page that costs nothing (a link from elsewhere may open SpotiPi, but an
+ * `<img>` or `fetch` may not read it, and nothing cross-site may reach a Spotify-costly GET).
+ * A request with neither header (curl, scripts) is not cross-site.
  */
 export function installCrossSiteGuard(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
-    if (!STATE_CHANGING.has(request.method)) return;
-    const site = request.headers['sec-fetch-site'];
-    if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') {
+    if (!STATE_CHANGING.has(request.method)) {
+      if (!fromAnotherSite(request)) return;
+      const navigation = request.headers['sec-fetch-mode'] === 'navigate';
+      const path = decodedPath(request.url);
+      if (navigation && path !== undefined && !COSTLY_GETS.has(path)) return;
       throw forbidden('Cross-site request refused.');
     }
+    if (fromAnotherSite(request)) throw forbidden('Cross-site request refused.');
     const origin = request.headers.origin;
     if (typeof origin === 'string') {
-      if (!URL.canParse(origin) || new URL(origin).host !== request.headers.host) {
+      if (!URL.canParse(origin) || new URL(origin).host !== request.host) {
         throw forbidden('Cross-site request refused.');
       }
     }
@@ -114,7 +129,6 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
   app.decorateRequest('authenticated', false);
 
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
     const auth = request.headers.authorization;
     if (typeof auth === 'string' && /^bearer\s/i.test(auth)) {
       if (tooManyFailures(request.ip)) throw tooMany();
@@ -125,11 +139,12 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
       recordFailure(request.ip);
       throw unauthenticated('The API token is wrong.');
     }
-    if (hasValidSession(request, options)) {
+    const id = sessionIdOf(request);
+    if (id !== undefined && options.sessions?.isValid(id)) {
       request.authenticated = true;
       return;
     }
-    if (isPublic(path)) return;
+    if (isPublic(request.url, options.publicFiles)) return;
     if (request.method === 'GET' && wantsHtml(request)) {
       return redirectToLogin(reply, request.url);
     }
@@ -137,22 +152,16 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
   });
 }
 
-/** Counts a failed form login and tells whether the client is over the limit (used by the login route). */
-function tooMany(): HttpError {
-  return new HttpError(429, 'Too many failed attempts; wait a minute and try again.', {
-    retryAfterSeconds: 60,
-  });
+function tooMany() {
+  return tooManyRequests('Too many failed attempts; wait a minute and try again.', 60);
 }
 
-function hasValidSession(request: FastifyRequest, options: AccessOptions): boolean {
+/** The session id in the request's signed cookie; undefined without one or with a forged one. */
+export function sessionIdOf(request: FastifyRequest): string | undefined {
   const raw = request.cookies?.[SESSION_COOKIE];
-  if (!raw) return false;
+  if (!raw) return undefined;
   const unsigned = request.unsignCookie(raw);
-  if (!unsigned.valid || !unsigned.value) return false;
-  const [issued, fp] = unsigned.value.split('.');
-  const issuedAt = Number(issued);
-  if (!Number.isFinite(issuedAt) || fp !== credentialsFingerprint(options)) return false;
-  return options.clock.now() - issuedAt < SESSION_MAX_AGE_SECONDS * 1000;
+  return unsigned.valid && unsigned.value ? unsigned.value : undefined;
 }
 
 function wantsHtml(request: FastifyRequest): boolean {
@@ -164,12 +173,20 @@ function redirectToLogin(reply: FastifyReply, next: string): FastifyReply {
   return reply.redirect(`/auth/login?next=${encodeURIComponent(next)}`, 302);
 }
 
-/** A `next` target that stays on this site (a path, not `//host` or a URL). */
+/**
+ * A `next` target that stays on this site: a path whose resolution against any base keeps that
+ * base's origin, with no control characters (browsers drop tabs and newlines, so `/\t/evil` would
+ * become `//evil`) and no backslashes (read as slashes). Anything else becomes `/`.
+ */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
-    return '/';
-  }
-  return next;
+  if (typeof next !== 'string' || !next.startsWith('/')) return '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  const base = new URL('http://spotipi.invalid');
+  if (!URL.canParse(next, base)) return '/';
+  const target = new URL(next, base);
+  if (target.origin !== base.origin) return '/';
+  return `${target.pathname}${target.search}${target.hash}`;
 }
 
 declare module 'fastify' {

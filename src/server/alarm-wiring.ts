@@ -13,21 +13,24 @@ export async function startAlarms(
   parts: ServerParts,
 ): Promise<{ plugins: RoutePlugin[]; stop: () => Promise<void> }> {
   const { config, clock, logger, spotify, tokenCache } = parts;
+  const sleepTimer = new SleepTimer({
+    stateDir: config.stateDir,
+    player: spotify,
+    clock,
+    logger: logger.child({ module: 'sleep-timer' }),
+  });
   const scheduler = new AlarmScheduler({
     stateDir: config.stateDir,
     player: spotify,
     defaultTimezone: config.timezone,
     snoozeMinutes: config.snoozeMinutes,
     graceMs: config.alarmGraceMs,
+    deviceFallbackMs: config.deviceFallbackMs,
+    // An alarm starting ends the sleep timer, so its fade-out never fades the alarm.
+    sleepTimer,
     clock,
     logger: logger.child({ module: 'alarms' }),
     warmToken: () => tokenCache.getAccessToken(),
-  });
-  const sleepTimer = new SleepTimer({
-    stateDir: config.stateDir,
-    player: spotify,
-    clock,
-    logger: logger.child({ module: 'sleep-timer' }),
   });
   await scheduler.start();
   try {

@@ -1,10 +1,20 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installAccessControl, installCrossSiteGuard } from './access.js';
+import {
+  accessControlEnabled,
+  installAccessControl,
+  installCrossSiteGuard,
+  SESSION_MAX_AGE_SECONDS,
+} from './access.js';
+import { limitConnections, proxyMatcher } from './connection-limits.js';
+import { installCooldowns, SPOTIFY_COSTLY_ROUTES } from './cooldowns.js';
 import type { AppDeps } from './deps.js';
-import { handleError, notFound } from './errors.js';
+import { handleError, notFound, tooManyRequests } from './errors.js';
+import { installHostGuard } from './host-guard.js';
 import { QuietLogController } from './request-log.js';
 import { artistRoutes } from './routes/artists.js';
 import { authRoutes } from './routes/auth.js';
@@ -20,12 +30,32 @@ import { queueRoutes } from './routes/queue.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenCacheRoutes } from './routes/token-cache.js';
 import { webRoutes } from './routes/web.js';
+import { SessionStore } from './sessions.js';
 
-/** Largest request body accepted (JSON and forms). */
+/** Largest request body accepted (JSON and the login form). */
 const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Socket timeouts derived from the request timeout: a client must send its headers (within 20 s)
+ * and body within it. An idle keep-alive connection stays 72 s (Fastify's default: clients and
+ * proxies that keep theirs 60 s close first, so none reuses a socket the server is closing), a
+ * silent one (not reading our response) 2 min or twice the request timeout. Node checks the
+ * first two every `checkIntervalMs`. The connection caps bound what idle sockets can hold.
+ */
+export function socketTimeouts(requestTimeoutMs: number) {
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs: Math.min(requestTimeoutMs, 20_000),
+    keepAliveTimeoutMs: 72_000,
+    idleTimeoutMs: Math.max(120_000, requestTimeoutMs * 2),
+    checkIntervalMs: Math.max(250, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+  };
+}
 
 /** Builds the Fastify app from injected parts; the caller listens (port 0 in tests) and closes it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { limits, access } = deps.config;
+  const timeouts = socketTimeouts(limits.requestTimeoutMs);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new QuietLogController(),
@@ -33,6 +63,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's own 4xx on bad framing still goes through handleError.
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
+    // Behind an HTTPS reverse proxy: the client's address and protocol come from X-Forwarded-*.
+    trustProxy: access.trustProxy,
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
+    http: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+  });
+  limitConnections(app.server, {
+    total: limits.maxConnections,
+    perClient: limits.maxConnectionsPerClient,
+    // With every proxy trusted, the clients are behind whoever connects; with a list, behind those.
+    exempt: proxyMatcher(access.trustProxy),
+    onRefused: (info) =>
+      deps.logger.warn(
+        { client: info.address, reason: info.reason, open: info.open },
+        'too many connections; refusing new ones (SPOTIPI_MAX_CONNECTIONS, SPOTIPI_MAX_CONNECTIONS_PER_CLIENT)',
+      ),
   });
 
   app.setErrorHandler(handleError);
@@ -70,14 +120,37 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie, { secret: deps.sessionSecret });
-  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  // Per-client limits on the public routes (login, logout, callback); routes opt in by config.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => {
+      const wait = Math.ceil(context.ttl / 1000);
+      return tooManyRequests(`Too many requests; try again in ${wait} s.`, wait);
+    },
+  });
 
+  const sessions = accessControlEnabled(access)
+    ? await SessionStore.open({
+        path: join(deps.config.stateDir, 'sessions.json'),
+        secret: deps.sessionSecret,
+        password: access.password,
+        apiToken: access.apiToken,
+        clock: deps.clock,
+        maxAgeMs: SESSION_MAX_AGE_SECONDS * 1000,
+        logger: deps.logger,
+      })
+    : undefined;
+
+  installHostGuard(app, { boundHost: deps.config.host, allowedHosts: access.allowedHosts });
   installCrossSiteGuard(app);
   installAccessControl(app, {
-    password: deps.config.access.password,
-    apiToken: deps.config.access.apiToken,
+    password: access.password,
+    apiToken: access.apiToken,
     clock: deps.clock,
+    sessions,
+    publicFiles: publicFiles(deps.webRoot),
   });
+  installCooldowns(app, deps.clock, SPOTIFY_COSTLY_ROUTES);
 
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.httpDuration.observe(
@@ -103,7 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const opts = { deps };
   await app.register(healthRoutes, opts);
   await app.register(metricsRoutes, opts);
-  await app.register(authRoutes, opts);
+  await app.register(authRoutes, { deps, sessions });
   await app.register(loginRoutes, opts);
   await app.register(tokenCacheRoutes, opts);
   await app.register(playbackRoutes, opts);
@@ -119,4 +192,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(webRoutes, opts);
   return app;
+}
+
+/** URL paths of the static files the login page needs before a login: the manifest and the icons. */
+export function publicFiles(webRoot: string | undefined): Set<string> {
+  const files = new Set<string>();
+  if (webRoot === undefined) return files;
+  if (existsSync(join(webRoot, 'manifest.webmanifest'))) files.add('/manifest.webmanifest');
+  const icons = join(webRoot, 'icons');
+  if (existsSync(icons)) {
+    for (const entry of readdirSync(icons, { withFileTypes: true })) {
+      if (entry.isFile()) files.add(`/icons/${entry.name}`);
+    }
+  }
+  return files;
 }

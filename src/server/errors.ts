@@ -58,6 +58,19 @@ export const reauthorizationRequired = () =>
   });
 /** 403: refused (cross-site request). */
 export const forbidden = (message: string) => new HttpError(403, message);
+/** 421: the request names a host SpotiPi does not answer to (the DNS-rebinding guard). */
+export const misdirectedHost = (host: string) => {
+  const shown = host.slice(0, 100);
+  const example = /^[a-z0-9.-]+$/.test(shown) ? shown : 'pi.local';
+  return new HttpError(
+    421,
+    `SpotiPi does not answer to the name "${shown}". If you reach it by this name, add it to SPOTIPI_ALLOWED_HOSTS (e.g. SPOTIPI_ALLOWED_HOSTS=${example}) and restart.`,
+    { field: 'host' },
+  );
+};
+/** 429 with Retry-After: this client asked too often. */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new HttpError(429, message, { retryAfterSeconds });
 /** 404. */
 export const notFound = (message = 'Not found') => new HttpError(404, message);
 /** 409: no active Spotify device. */

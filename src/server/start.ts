@@ -13,6 +13,7 @@ import { fingerprint } from '../token/fingerprint.js';
 import { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import { accessControlEnabled } from './access.js';
 import { startAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
@@ -93,6 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
+    ensurePrivateDir(config.stateDir);
     let emulator: RunningEmulator | undefined;
     let spotifyConfig = config.spotify;
     let clientId = config.spotify.clientId ?? '';

@@ -8,6 +8,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
 import type { ServerSpotify } from '../../src/server/deps.js';
 import { SpotifyApiError } from '../../src/spotify/errors.js';
+import { ManualClock } from '../../src/token/manual-clock.js';
 import { startTestApp, type TestApp } from './helpers.js';
 
 /** What Development Mode apps get (every self-registered SpotiPi app, and demo mode). */
@@ -30,9 +31,10 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function startApp(emulator: RunningEmulator = dev): Promise<TestApp> {
+async function startApp(emulator: RunningEmulator = dev, clock?: ManualClock): Promise<TestApp> {
   emulator.reset();
   t = await startTestApp({
+    ...(clock ? { clock } : {}),
     spotifyUrl: emulator.url,
     clientId: DEMO_CLIENT_ID,
     clientSecret: DEMO_CLIENT_SECRET,
@@ -423,5 +425,31 @@ describe('a login from before SpotiPi asked for the new permissions', () => {
     const err = (await res.json()) as { error: { message: string; login_url?: string } };
     expect(err.error.login_url).toBeUndefined();
     expect(err.error.message).toMatch(/Spotify refused the request/);
+  });
+});
+
+describe('cooldowns on what costs Spotify requests', () => {
+  it('a client sending searches faster than a person types gets 429 with Retry-After, not a Spotify 429', async () => {
+    // Time stands still, so the allowance does not grow back however slow the machine is.
+    const clock = new ManualClock(Date.UTC(2026, 10, 30, 12, 0));
+    await startApp(dev, clock);
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++)
+      statuses.push((await call('GET', `/api/search?q=word${i}&type=track`)).status);
+    expect(statuses).toEqual([...Array(20).fill(200), 429]);
+    const res = await call('GET', '/api/search?q=again');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    await clock.advance(250);
+    expect((await call('GET', '/api/search?q=again')).status).toBe(200);
+  });
+
+  it('reloading a library section bypasses its cache at most five times in a row', async () => {
+    await startApp(dev, new ManualClock(Date.UTC(2026, 10, 30, 12, 0)));
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call('GET', '/api/library/recent?refresh=1')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // Reading from the cache stays free.
+    expect((await call('GET', '/api/library/recent')).status).toBe(200);
   });
 });

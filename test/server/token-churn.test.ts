@@ -29,6 +29,9 @@ async function startPair(options: { tokenLifetimeSec: number; rotate: boolean; l
     clientId: DEMO_CLIENT_ID,
     clientSecret: DEMO_CLIENT_SECRET,
     seedRefreshToken: DEMO_REFRESH_TOKEN,
+    // Waves of 150 concurrent requests from one client and one fetch pool: lift the connection
+    // caps (a product limit for real clients) out of the way.
+    env: { SPOTIPI_MAX_CONNECTIONS_PER_CLIENT: '10000', SPOTIPI_MAX_CONNECTIONS: '10000' },
   });
   return { emulator, app: t };
 }

@@ -138,6 +138,13 @@ function renderAlarm(alarm, lang) {
     text: t('alarms.edit'),
   });
   edit.addEventListener('click', () => openForm(alarm));
+  const test = h('button', {
+    type: 'button',
+    class: 'button button-small button-quiet',
+    text: t('alarms.test'),
+    disabled: isActive(alarm),
+  });
+  test.addEventListener('click', () => testRing(alarm));
   return h(
     'li',
     {
@@ -155,7 +162,7 @@ function renderAlarm(alarm, lang) {
       ]),
       h('p', { class: 'alarm-next', text: next }),
       result ? h('p', { class: `alarm-result alarm-result-${result.status}`, text: result.text }) : null,
-      h('div', { class: 'alarm-actions' }, [edit, remove]),
+      h('div', { class: 'alarm-actions' }, [test, edit, remove]),
     ],
   );
 }
@@ -171,7 +178,22 @@ function describeResult(alarm, lang) {
   if (!last || typeof last !== 'object' || !last.status) return null;
   const when = formatFireTime(last.at ?? last.scheduled_for, lang, t, new Date(), alarm.timezone);
   const key = `alarms.result.${last.status}`;
-  return { status: last.status, text: t(key, { when, reason: last.reason ?? '' }) };
+  const text = t(key, { when, reason: last.reason ?? '' });
+  // A speaker that refuses volume played anyway: say so, the person may wonder why it was loud.
+  const locked = last.volume_controllable === false ? ` ${t('alarms.result.volumeLocked')}` : '';
+  return { status: last.status, text: `${text}${locked}` };
+}
+
+/** Rings the alarm now through the real wake-up path (`POST /api/alarms/:id/test`). */
+async function testRing(alarm) {
+  try {
+    const updated = await api.post(`/api/alarms/${encodeURIComponent(alarm.id)}/test`);
+    if (updated) replaceAlarm(updated);
+    flash(t('alarms.testing'));
+  } catch (error) {
+    reportError(error);
+  }
+  await load();
 }
 
 async function setEnabled(alarm, toggle) {

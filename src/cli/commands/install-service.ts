@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SETTING_KEYS } from '../../config/index.js';
+import { ensurePrivateDir } from '../../util/private-dir.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { loadManagerSettings } from '../settings.js';
@@ -73,6 +74,8 @@ export function registerInstallService(program: Command, ctx: CliContext): void 
           code === 'EACCES' || code === 'EPERM' ? ' (a system unit needs sudo; or use --print)' : '';
         throw new CliError(`could not write ${target}: ${code ?? (err as Error).message}${hint}`);
       }
+      // ProtectSystem=strict: the service cannot create its state dir itself outside a writable path.
+      prepareStateDir(settings.stateDir, ctx.env);
       ctx.stdout.write(enableInstructions(scope, target, runAs));
     });
 }
@@ -85,6 +88,22 @@ export function registerInstallService(program: Command, ctx: CliContext): void 
 function shellOnlySettings(env: Record<string, string | undefined>): string[] {
   const keys: string[] = [...SETTING_KEYS, 'SPOTIPI_CONFIG', 'SPOTIPI_ENV_FILE'];
   return [...new Set(keys)].filter((k) => k !== 'SPOTIPI_STATE_DIR' && env[k]?.trim());
+}
+
+/** Creates the state dir (0700); under sudo it belongs to the user who asked, not root. */
+function prepareStateDir(stateDir: string, env: Record<string, string | undefined>): void {
+  try {
+    ensurePrivateDir(stateDir);
+    const uid = Number(env.SUDO_UID);
+    const gid = Number(env.SUDO_GID);
+    if (process.getuid?.() === 0 && Number.isInteger(uid) && Number.isInteger(gid) && env.SUDO_UID) {
+      chownSync(stateDir, uid, gid);
+    }
+  } catch (err) {
+    throw new CliError(
+      `could not create the state dir ${stateDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
 }
 
 function defaultUnitPath(scope: 'user' | 'system', env: Record<string, string | undefined>): string {

@@ -3,6 +3,7 @@ import { type Config, ConfigError, loadConfig } from '../../config/index.js';
 import { type RunningServer, type StartOptions, startServer } from '../../server/start.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { startSystemdNotifier } from '../systemd-notify.js';
 
 /** Flags of `spotipi serve`. */
 export interface ServeFlags {
@@ -49,6 +50,9 @@ export async function serve(
     throw err;
   }
   ctx.stdout.write(`SpotiPi ${config.mode === 'demo' ? '(DEMO MODE) ' : ''}listening on ${server.url}\n`);
+  // Under systemd (Type=notify): readiness now, watchdog pings from this event loop until stopped.
+  const notifier = startSystemdNotifier(ctx.env, { warn: (message) => server.app.log.warn(message) });
+  notifier?.ready(`SpotiPi listening on ${server.url}`);
 
   await new Promise<void>((resolve) => {
     const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
@@ -59,6 +63,7 @@ export async function serve(
         process.exit(1);
       }
       stopping = true;
+      notifier?.stopping();
       server.app.log.info({ signal }, 'signal received; shutting down');
       server.close().then(
         () => {

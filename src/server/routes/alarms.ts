@@ -27,7 +27,7 @@ function snoozeMinutes(body: unknown): number | undefined {
 
 /**
  * `GET/POST /api/alarms`, `GET/PUT/PATCH/DELETE /api/alarms/:id`, `POST /api/alarms/:id/snooze`,
- * `POST /api/alarms/:id/stop`, `GET /api/alarms/next`. Validation is the scheduler's (zod), so
+ * `POST /api/alarms/:id/stop`, `POST /api/alarms/:id/test`, `GET /api/alarms/next`. Validation is the scheduler's (zod), so
  * the API and the CLI import share one set of rules.
  */
 export const alarmRoutes: FastifyPluginAsync<AlarmRoutesOptions> = async (app, { scheduler }) => {
@@ -72,5 +72,13 @@ export const alarmRoutes: FastifyPluginAsync<AlarmRoutesOptions> = async (app, {
       throw new ValidationError('stop takes no minutes', 'minutes');
     }
     return scheduler.stop(request.params.id);
+  });
+
+  // Rings the alarm now through the real wake-up path for up to 60 s (or until stopped).
+  app.post<{ Params: IdParams }>('/api/alarms/:id/test', write, async (request, reply) => {
+    if (snoozeMinutes(request.body) !== undefined) {
+      throw new ValidationError('test takes no minutes', 'minutes');
+    }
+    return reply.status(202).send(await scheduler.test(request.params.id));
   });
 };

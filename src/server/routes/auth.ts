@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import rateLimit from '@fastify/rate-limit';
+import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   accessControlEnabled,
@@ -8,11 +8,12 @@ import {
   SESSION_COOKIE,
   SESSION_MAX_AGE_SECONDS,
   safeNext,
-  sessionValue,
+  sessionIdOf,
 } from '../access.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError, handleError } from '../errors.js';
 import { escapeHtml } from '../html.js';
+import type { SessionStore } from '../sessions.js';
 
 const loginBody = {
   type: 'object',
@@ -24,11 +25,18 @@ const loginBody = {
   additionalProperties: false,
 } as const;
 
-/** SpotiPi's own login (password form -> signed session cookie) and logout. */
-export const authRoutes: FastifyPluginAsync<{ deps: AppDeps; maxAttemptsPerMinute?: number }> = async (
-  app,
-  { deps, maxAttemptsPerMinute },
-) => {
+/** Requests per client and minute on the public auth routes besides the password post. */
+const PUBLIC_ROUTE_LIMIT = { max: 30, timeWindow: 60_000 } as const;
+
+/**
+ * SpotiPi's own login (password form -> random server-side session id in a signed cookie),
+ * logout (ends that session) and log out everywhere (ends all). Form bodies are parsed only here.
+ */
+export const authRoutes: FastifyPluginAsync<{
+  deps: AppDeps;
+  sessions: SessionStore | undefined;
+  maxAttemptsPerMinute?: number;
+}> = async (app, { deps, sessions, maxAttemptsPerMinute }) => {
   const access = { password: deps.config.access.password, apiToken: deps.config.access.apiToken };
   const catalogue = await loadLoginCatalogue(deps.webRoot);
   const languages = Object.keys(catalogue);
@@ -38,15 +46,11 @@ export const authRoutes: FastifyPluginAsync<{ deps: AppDeps; maxAttemptsPerMinut
     return { lang: chosen, languages, strings: catalogue[chosen] ?? ENGLISH };
   };
 
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new HttpError(429, `Too many login attempts; try again in ${Math.ceil(context.ttl / 1000)} s.`, {
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
-  });
+  // The only routes that take a form: the browser's password post and the logout buttons.
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
 
   app.get('/auth/login', {
+    config: { rateLimit: PUBLIC_ROUTE_LIMIT },
     schema: {
       querystring: {
         type: 'object',
@@ -92,15 +96,27 @@ export const authRoutes: FastifyPluginAsync<{ deps: AppDeps; maxAttemptsPerMinut
         }
         throw new HttpError(401, 'Wrong password.', { field: 'password' });
       }
-      setSession(reply, request, deps.clock.now(), access);
+      if (!sessions) throw new Error('access control is on but no session store was given');
+      setSession(reply, request, await sessions.create());
       if (isFormPost(request)) return reply.redirect(target, 303);
       return { ok: true };
     },
   });
 
-  app.post('/auth/logout', async (_request, reply) => {
+  app.post('/auth/logout', { config: { rateLimit: PUBLIC_ROUTE_LIMIT } }, async (request, reply) => {
+    const id = sessionIdOf(request);
+    if (id !== undefined) await sessions?.revoke(id);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/auth/login', 303);
+  });
+
+  // Not public: needs a live session or the API token (the access hook checks).
+  app.post('/auth/logout-everywhere', async (request, reply) => {
+    const ended = (await sessions?.revokeAll()) ?? 0;
+    request.log.info({ sessions: ended }, 'logged out everywhere');
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (isFormPost(request)) return reply.redirect('/auth/login', 303);
+    return { ok: true, sessions_ended: ended };
   });
 };
 
@@ -116,13 +132,9 @@ function isFormPost(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
-function setSession(
-  reply: FastifyReply,
-  request: FastifyRequest,
-  nowMs: number,
-  access: { password: string | undefined; apiToken: string | undefined },
-): void {
-  void reply.setCookie(SESSION_COOKIE, sessionValue(access, nowMs), {
+function setSession(reply: FastifyReply, request: FastifyRequest, sessionId: string): void {
+  // request.protocol is https behind a proxy only when SPOTIPI_TRUST_PROXY trusts it.
+  void reply.setCookie(SESSION_COOKIE, sessionId, {
     path: '/',
     httpOnly: true,
     sameSite: 'strict',

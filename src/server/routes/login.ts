@@ -27,6 +27,9 @@ const completeBody = {
  * `POST /api/login/complete` takes the redirected URL pasted back (as does `spotipi login`).
  */
 export const loginRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
+  // The public callback exchanges a code with Spotify: a per-client limit keeps a loop off it.
+  const limited = { config: { rateLimit: { max: 20, timeWindow: 60_000 } } };
+
   app.get('/login', async (_request, reply) => {
     const { authorizeUrl } = deps.login.start();
     return reply.redirect(authorizeUrl, 302);
@@ -37,7 +40,7 @@ export const loginRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { 
     return { authorize_url: authorizeUrl, redirect_uri: deps.login.redirectUri };
   });
 
-  app.get('/callback', { schema: { querystring: callbackQuery } }, async (request, reply) => {
+  app.get('/callback', { ...limited, schema: { querystring: callbackQuery } }, async (request, reply) => {
     const query = request.query as { code?: string; state?: string; error?: string };
     try {
       await deps.login.complete(query);

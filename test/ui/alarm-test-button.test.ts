@@ -1,0 +1,70 @@
+/** The alarm card's Test button in real Chromium against the demo server (issue 12: test an alarm now). */
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { type DemoServer, getJson, startDemoServer } from './harness.js';
+
+let demo: DemoServer;
+let browser: Browser;
+let ctx: BrowserContext | undefined;
+
+beforeAll(async () => {
+  demo = await startDemoServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  await demo?.stop();
+});
+
+interface View {
+  id: string;
+  state: string;
+  testing: boolean;
+  last_result: unknown;
+  last_test: { status: string; device?: string; volume_controllable?: boolean } | null;
+}
+
+describe('the alarm card Test button', () => {
+  it('rings the alarm now on its speaker (a volume-locked TV), shows it ringing, and Stop ends it', async () => {
+    const res = await fetch(`${demo.url}/api/alarms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        time: '04:30',
+        label: 'Early',
+        context_uri: 'liked',
+        device: 'Living Room TV',
+        volume: 40,
+      }),
+    });
+    const alarm = (await res.json()) as View;
+    ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'de-DE',
+      serviceWorkers: 'block',
+    });
+    const page = await ctx.newPage();
+    await page.goto(demo.url);
+    await page.waitForSelector('html[data-ready="true"]');
+    const card = page.locator(`#alarm-list li[data-id="${alarm.id}"]`);
+    await card.getByRole('button', { name: 'Testen' }).click();
+    await expect.poll(() => page.locator('#alarm-ringing').isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(async () => (await getJson<View>(demo, `/api/alarms/${alarm.id}`)).state, { timeout: 15_000 })
+      .toBe('ringing');
+    expect(await card.getByRole('button', { name: 'Testen' }).isDisabled()).toBe(true);
+
+    await page.locator('#alarm-stop').click();
+    await expect.poll(() => page.locator('#alarm-ringing').isVisible()).toBe(false);
+    const after = await getJson<View>(demo, `/api/alarms/${alarm.id}`);
+    expect(after).toMatchObject({ state: 'idle', testing: false, last_result: null });
+    expect(after.last_test).toMatchObject({
+      status: 'fired',
+      device: 'Living Room TV',
+      volume_controllable: false,
+    });
+  });
+});
