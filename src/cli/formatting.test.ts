@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, formatMegabytes } from './format.js';
 import { createLineSplitter, formatLogLine } from './log-format.js';
 import { createSpinner } from './spinner.js';
-import { describeAlarm, describeToken, formatStatus } from './status-report.js';
+import { describeAlarm, describeLogin, describeToken, formatStatus } from './status-report.js';
 import { formatTokenStatus } from './token-table.js';
 
 describe('formatTokenStatus', () => {
@@ -72,6 +72,26 @@ describe('status formatting', () => {
     expect(describeToken({ reason: '/api/token-cache/status answered 401' })).toBe(
       'unavailable (/api/token-cache/status answered 401)',
     );
+  });
+
+  it('says when the Spotify login expires, warns from 14 days before, and marks an estimate', () => {
+    const DAY = 86_400;
+    expect(
+      describeLogin({
+        expiresAt: '2026-07-01T06:00:00.000Z',
+        expiresInSeconds: 90 * DAY + 5,
+        estimated: false,
+      }),
+    ).toBe('expires 2026-07-01 (in 90 days)');
+    expect(
+      describeLogin({ expiresAt: '2026-07-01T06:00:00.000Z', expiresInSeconds: 14 * DAY, estimated: true }),
+    ).toBe('⚠️  expires about 2026-07-01 (in 14 days) — log in again soon (spotipi login)');
+    expect(
+      describeLogin({ expiresAt: '2026-07-01T06:00:00.000Z', expiresInSeconds: 3600, estimated: false }),
+    ).toContain('in less than a day');
+    expect(
+      describeLogin({ expiresAt: '2026-07-01T06:00:00.000Z', expiresInSeconds: 0, estimated: false }),
+    ).toBe('expired 2026-07-01 — log in again (spotipi login)');
   });
 
   it('shows a progress line only on a terminal, and clears it', () => {

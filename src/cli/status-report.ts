@@ -23,6 +23,8 @@ export interface StatusReport {
     minutesUntilExpiry?: number | undefined;
     expiresAt?: string | undefined;
     reason?: string | undefined;
+    /** The login (refresh-token grant): when it stops working, from the token status's `login`. */
+    login?: { expiresAt: string; expiresInSeconds: number; estimated: boolean } | undefined;
   };
   /** The next alarm or snooze as `/api/alarms/next` shows it (with `fire_at`, `kind`, `in_seconds`); null when none. */
   nextAlarm?: Record<string, unknown> | null;
@@ -95,10 +97,21 @@ function tokenSummary(body: unknown): NonNullable<StatusReport['token']> {
   const info = (body as { token_info?: unknown } | undefined)?.token_info;
   const minutes = (info as { time_until_expiry_minutes?: unknown } | undefined)?.time_until_expiry_minutes;
   const state = stringField(body, 'state') ?? stringField((body as { state?: unknown })?.state, 'state');
+  const login = (body as { login?: unknown } | undefined)?.login as
+    | { expires_at?: unknown; expires_in_seconds?: unknown; authorized_at_estimated?: unknown }
+    | undefined;
   return {
     state,
     minutesUntilExpiry: typeof minutes === 'number' ? minutes : undefined,
     expiresAt: stringField(info, 'expires_at'),
+    login:
+      typeof login?.expires_at === 'string' && typeof login.expires_in_seconds === 'number'
+        ? {
+            expiresAt: login.expires_at,
+            expiresInSeconds: login.expires_in_seconds,
+            estimated: login.authorized_at_estimated === true,
+          }
+        : undefined,
   };
 }
 
@@ -140,6 +153,7 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`Health: ⚠️  not answering (${health?.reason ?? 'unknown'})`);
   }
   lines.push(`Token: ${describeToken(report.token)}`);
+  if (report.token?.login) lines.push(`Login: ${describeLogin(report.token.login)}`);
   lines.push(`Next alarm: ${describeAlarm(report.nextAlarm, report.nextAlarmError)}`);
   lines.push(`Logs: ${report.logFile}`);
   return `${lines.join('\n')}\n`;
@@ -162,6 +176,21 @@ export function describeToken(token: StatusReport['token']): string {
     parts.push(`expires in ${Math.round(token.minutesUntilExpiry)} min`);
   }
   return parts.join(', ');
+}
+
+/** From this close to its end, the login line says to log in again. */
+const LOGIN_WARNING_SECONDS = 14 * 86_400;
+
+/** One line for the login: when it expires (Spotify ends a login 6 months after it was made). */
+export function describeLogin(login: NonNullable<NonNullable<StatusReport['token']>['login']>): string {
+  const date = login.expiresAt.slice(0, 10);
+  const about = login.estimated ? 'about ' : '';
+  if (login.expiresInSeconds <= 0) return `expired ${about}${date} — log in again (spotipi login)`;
+  const days = Math.floor(login.expiresInSeconds / 86_400);
+  const text = `expires ${about}${date} (in ${days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`})`;
+  return login.expiresInSeconds <= LOGIN_WARNING_SECONDS
+    ? `⚠️  ${text} — log in again soon (spotipi login)`
+    : text;
 }
 
 /** One line for the next alarm (the alarm from `/api/alarms/next`, with `fire_at` and `in_seconds`). */

@@ -112,6 +112,17 @@ describe('loadConfig', () => {
     expect(err.message).not.toContain('tooshort-secret');
   });
 
+  it('accepts a Redis key list for a rollout or rotation (first writes, all read; "plaintext" for none) and rejects a bad entry without echoing it', () => {
+    const cwd = tempDir();
+    const [a, b] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('hex')];
+    const list = `${a}, ${b},plaintext`;
+    expect(loadConfig({ env: { SPOTIPI_REDIS_KEY: list }, cwd }).redisEncryptionKey).toBe(list);
+    const err = loadError(() => loadConfig({ env: { SPOTIPI_REDIS_KEY: `${a},secret-but-short` }, cwd }));
+    expect(err.message).toContain('SPOTIPI_REDIS_KEY');
+    expect(err.message).not.toContain('secret-but-short');
+    expect(err.message).not.toContain(a);
+  });
+
   it('never echoes a secret value in the error message', () => {
     const err = loadError(() =>
       loadConfig({

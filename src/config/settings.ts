@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseEncryptionKey } from '../token/stores/redis-crypto.js';
+import { parseEncryptionKeyList } from '../token/stores/redis-crypto.js';
 
 /**
  * Every setting SpotiPi reads, by its environment name. Values arrive as strings (from the
@@ -135,7 +135,8 @@ export const settingsSchema = z.object({
     .string()
     .trim()
     .refine(isEncryptionKey, {
-      error: 'expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)',
+      error:
+        'expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32), or a comma-separated list of them (the first writes, all read; "plaintext" for none)',
     })
     .optional(),
   SPOTIPI_DEMO: boolish.optional(),
@@ -191,7 +192,7 @@ function isTrustProxy(v: string): boolean {
 
 function isEncryptionKey(v: string): boolean {
   try {
-    parseEncryptionKey(v);
+    parseEncryptionKeyList(v);
     return true;
   } catch {
     return false;

@@ -59,6 +59,9 @@ class Emulator {
       tokenLifetimeSec: lifetime,
       rotateRefreshTokens: options.rotateRefreshTokens ?? false,
       rotationGraceSec: options.rotationGraceSec ?? 0,
+      ...(options.refreshTokenLifetimeSec === undefined
+        ? {}
+        : { refreshTokenLifetimeSec: options.refreshTokenLifetimeSec }),
       clientId: options.clientId ?? DEMO_CLIENT_ID,
       clientSecret: options.clientSecret ?? DEMO_CLIENT_SECRET,
       refreshTokens: options.refreshTokens ?? [DEMO_REFRESH_TOKEN],
@@ -231,7 +234,12 @@ class Emulator {
       case 'status': {
         const status = fault.status ?? 503;
         record(`http_${status}`);
-        sendJson(res, status, { error: 'server_error', error_description: 'Service unavailable' });
+        sendJson(
+          res,
+          status,
+          { error: 'server_error', error_description: 'Service unavailable' },
+          fault.retryAfterSec === undefined ? undefined : { 'retry-after': String(fault.retryAfterSec) },
+        );
         return true;
       }
       case 'rate_limit':

@@ -27,6 +27,8 @@ interface AccessRecord {
 
 interface RefreshRecord {
   scope: string;
+  /** Wall ms at which the user authorized the grant; rotated tokens inherit it. */
+  authorizedAt: number;
   /** Set once rotated out: the wall ms until which it is still honoured (the grace window). */
   retiresAt?: number;
 }
@@ -45,6 +47,8 @@ export interface AuthorityOptions {
   rotateRefreshTokens: boolean;
   /** Seconds a rotated-out refresh token stays usable (0: it stops working at once). */
   rotationGraceSec: number;
+  /** A grant's refresh tokens answer invalid_grant this long after its authorization (absent: never). */
+  refreshTokenLifetimeSec?: number;
   clientId: string;
   clientSecret: string;
   refreshTokens: string[];
@@ -80,7 +84,9 @@ export class TokenAuthority {
   reset(): void {
     this.access.clear();
     this.codes.clear();
-    this.refresh = new Map(this.opts.refreshTokens.map((t) => [t, { scope: DEFAULT_SCOPE }]));
+    // Configured refresh tokens count as authorized when the emulator starts (or resets).
+    const authorizedAt = this.opts.clock.now();
+    this.refresh = new Map(this.opts.refreshTokens.map((t) => [t, { scope: DEFAULT_SCOPE, authorizedAt }]));
   }
 
   /** Spotify's rule: https anywhere, plain http only to a loopback IP literal (not `localhost`). */
@@ -129,12 +135,15 @@ export class TokenAuthority {
     if (record?.retiresAt !== undefined && record.retiresAt <= now) this.refresh.delete(refreshToken);
     if (!record || !this.refresh.has(refreshToken))
       return fail(400, 'invalid_grant', 'Invalid refresh token');
+    const lifetimeSec = this.opts.refreshTokenLifetimeSec;
+    if (lifetimeSec !== undefined && now >= record.authorizedAt + lifetimeSec * 1000)
+      return fail(400, 'invalid_grant', 'Refresh token expired');
     const body = this.issueAccess('user', record.scope);
     if (this.opts.rotateRefreshTokens) {
       const graceMs = this.opts.rotationGraceSec * 1000;
       if (graceMs > 0) record.retiresAt ??= now + graceMs;
       else this.refresh.delete(refreshToken);
-      body.refresh_token = this.issueRefresh(record.scope);
+      body.refresh_token = this.issueRefresh(record.scope, record.authorizedAt);
     }
     return body;
   }
@@ -162,7 +171,7 @@ export class TokenAuthority {
       return fail(400, 'invalid_client', 'Invalid client secret');
     }
     const body = this.issueAccess('user', record.scope);
-    body.refresh_token = this.issueRefresh(record.scope);
+    body.refresh_token = this.issueRefresh(record.scope, this.opts.clock.now());
     return body;
   }
 
@@ -199,7 +208,7 @@ export class TokenAuthority {
     return {
       accessToken: body.access_token,
       expiresIn: body.expires_in,
-      refreshToken: this.issueRefresh(DEFAULT_SCOPE),
+      refreshToken: this.issueRefresh(DEFAULT_SCOPE, this.opts.clock.now()),
     };
   }
 
@@ -235,9 +244,9 @@ export class TokenAuthority {
     return { access_token: accessToken, token_type: 'Bearer', scope, expires_in: lifetime };
   }
 
-  private issueRefresh(scope: string): string {
+  private issueRefresh(scope: string, authorizedAt: number): string {
     const refreshToken = `AQ${token(96)}`;
-    this.refresh.set(refreshToken, { scope });
+    this.refresh.set(refreshToken, { scope, authorizedAt });
     return refreshToken;
   }
 

@@ -19,6 +19,12 @@ export interface EmulatorOptions {
    * login. Default 0: strict single use, as Spotify's PKCE refresh tokens were.
    */
   rotationGraceSec?: number;
+  /**
+   * Seconds a login lasts: a refresh token (and every one rotated from it) answers invalid_grant
+   * this long after the user authorized the grant; refreshing does not extend it (Spotify: 6 months).
+   * Default: no limit.
+   */
+  refreshTokenLifetimeSec?: number;
   /** Registered client id; default DEMO_CLIENT_ID. */
   clientId?: string;
   /** Registered client secret; default DEMO_CLIENT_SECRET. */

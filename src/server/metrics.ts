@@ -74,6 +74,14 @@ export class AppMetrics {
       },
     });
     new Gauge({
+      name: 'spotipi_login_expires_in_seconds',
+      help: 'Seconds until the Spotify login (refresh-token grant) expires; 0 once expired, NaN when unknown',
+      registers,
+      collect() {
+        this.set(snapshot().login?.expires_in_seconds ?? Number.NaN);
+      },
+    });
+    new Gauge({
       name: 'spotipi_token_store_degraded',
       help: 'Whether the token store is degraded (1: e.g. Redis unreachable, serving from the local cache)',
       labelNames: ['store'],

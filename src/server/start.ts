@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
 import type { EmulatorOptions, RunningEmulator } from '../emulator/types.js';
-import { AccountsClient } from '../spotify/accounts-client.js';
+import { AccountsClient, isRetryableRefreshError } from '../spotify/accounts-client.js';
 import { SpotifyWebApi } from '../spotify/web-api-client.js';
 import { systemClock } from '../token/clock.js';
 import { fingerprint } from '../token/fingerprint.js';
@@ -142,6 +142,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
     const tokenCache = new TokenCache({
       refresh: failureTimer.wrap(accounts.refreshFn()),
+      isRetryable: isRetryableRefreshError,
       store,
       clock,
       logger: logger.child({ module: 'token-cache' }),

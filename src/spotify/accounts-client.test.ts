@@ -3,7 +3,12 @@ import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emula
 import { startEmulator } from '../emulator/server.js';
 import type { RunningEmulator } from '../emulator/types.js';
 import { ReauthorizationRequiredError, RetryableRefreshError } from '../token/errors.js';
-import { AccountsClient, parseCallbackUrl, SPOTIPI_SCOPES } from './accounts-client.js';
+import {
+  AccountsClient,
+  isRetryableRefreshError,
+  parseCallbackUrl,
+  SPOTIPI_SCOPES,
+} from './accounts-client.js';
 import { SpotifyConfigError, SpotifyOAuthError, SpotifyProtocolError } from './errors.js';
 import { createPkcePair, createState } from './pkce.js';
 
@@ -160,6 +165,30 @@ describe('AccountsClient refresh-token grant', () => {
     const err = await catchError(confidential().refreshAccessToken(DEMO_REFRESH_TOKEN));
     expect(err).toBeInstanceOf(RetryableRefreshError);
     expect(err.message).toContain(String(status));
+  });
+
+  it('counts Retry-After on a 503 like one on a 429', async () => {
+    emu.injectFault({ target: 'token', kind: 'status', status: 503, retryAfterSec: 40 });
+    const err = await catchError(confidential().refreshAccessToken(DEMO_REFRESH_TOKEN));
+    expect(err).toBeInstanceOf(RetryableRefreshError);
+    expect((err as RetryableRefreshError).retryAfterMs).toBe(40_000);
+  });
+
+  it('tells the token cache that invalid_client, another OAuth 4xx and a malformed answer are not worth a retry', async () => {
+    const answers = [
+      { target: 'token', kind: 'invalid_client' },
+      { target: 'token', kind: 'malformed' },
+      { target: 'token', kind: 'status', status: 400 },
+    ] as const;
+    for (const fault of answers) {
+      emu.injectFault(fault);
+      const err = await catchError(confidential().refreshAccessToken(DEMO_REFRESH_TOKEN));
+      expect(isRetryableRefreshError(err), fault.kind).toBe(false);
+    }
+    emu.injectFault({ target: 'token', kind: 'status', status: 502 });
+    expect(
+      isRetryableRefreshError(await catchError(confidential().refreshAccessToken(DEMO_REFRESH_TOKEN))),
+    ).toBe(true);
   });
 
   it('maps a reset connection to a retryable error', async () => {

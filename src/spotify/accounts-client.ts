@@ -1,4 +1,5 @@
 import { ReauthorizationRequiredError, RetryableRefreshError } from '../token/errors.js';
+import { defaultIsRetryable } from '../token/retry-policy.js';
 import type { RefreshFn, RefreshResult } from '../token/types.js';
 import { SpotifyConfigError, SpotifyOAuthError, SpotifyProtocolError } from './errors.js';
 import { parseRetryAfterMs } from './retry-after.js';
@@ -180,7 +181,9 @@ export class AccountsClient {
       throw new RetryableRefreshError('Spotify rate-limited the token request (429)', retryAfterMs);
     }
     if (res.status >= 500) {
-      throw new RetryableRefreshError(`Spotify accounts service error ${res.status}`);
+      // A 503's Retry-After counts like a 429's: the cache waits it out or gates on it.
+      const retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'));
+      throw new RetryableRefreshError(`Spotify accounts service error ${res.status}`, retryAfterMs);
     }
 
     let json: unknown;
@@ -199,6 +202,18 @@ export class AccountsClient {
     if (!res.ok) throw mapOAuthError(res.status, json, this.isConfidential, fields.grant_type ?? '');
     return parseTokenBody(json, endpoint);
   }
+}
+
+/**
+ * The token cache's `isRetryable` for `refreshFn()`: a transient failure (network, timeout, 5xx,
+ * 429) is retried; an answer a retry would repeat — `invalid_client`, another OAuth 4xx, a
+ * malformed response — is not (the cache then gates refreshes for a while).
+ */
+export function isRetryableRefreshError(error: unknown): boolean {
+  if (error instanceof RetryableRefreshError) return true;
+  if (error instanceof SpotifyConfigError || error instanceof SpotifyOAuthError) return false;
+  if (error instanceof SpotifyProtocolError) return false;
+  return defaultIsRetryable(error);
 }
 
 function describeNetworkError(err: unknown): string {

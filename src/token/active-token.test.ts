@@ -49,10 +49,14 @@ describe('toActiveToken', () => {
     expect(active?.obtainedMono).toBe(MONO - 20 * MIN);
   });
 
-  it('caps the remaining time at the lifetime when the reader’s wall clock is behind (a Pi without RTC)', () => {
-    const active = toActiveToken(record(), MONO, WALL - 24 * HOUR, windows);
+  it('does not use a token obtained later than the reader’s wall clock (a Pi without RTC before NTP)', () => {
+    expect(toActiveToken(record(), MONO, WALL - 24 * HOUR, windows)).toBeUndefined();
+    expect(toActiveToken(record(), MONO, WALL - 6 * S, windows)).toBeUndefined();
+  });
+
+  it('still uses a token obtained up to 5 s "in the future" (clocks of a fleet disagree a little), capped at its lifetime', () => {
+    const active = toActiveToken(record(), MONO, WALL - 5 * S, windows);
     expect(active?.deadlineMono).toBe(MONO + HOUR);
-    expect(active?.usableUntilMono).toBe(MONO + HOUR - 30 * S);
   });
 
   it('treats the token as expired when the reader’s wall clock is ahead past its expiry', () => {

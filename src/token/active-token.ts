@@ -1,5 +1,11 @@
 import { fingerprint } from './fingerprint.js';
-import type { TokenRecord } from './types.js';
+import type { Clock, Logger, TokenRecord } from './types.js';
+
+/** Boot time running ahead of monotonic time by more than this (uptime has 10 ms steps) means the system slept. */
+const SUSPEND_NOTICE_MS = 20;
+
+/** Clocks of a fleet's machines may disagree by this much without a stored token counting as from the future. */
+export const FUTURE_TOLERANCE_MS = 5_000;
 
 /** A token in use, with its deadlines on the monotonic clock. */
 export interface ActiveToken {
@@ -36,9 +42,10 @@ export interface ActiveTokenWindows {
 
 /**
  * Converts a persisted record (wall-clock times) to monotonic deadlines, as seen at the moment
- * `refMono` / `refWall` of the two clocks. The remaining time is capped at the lifetime, so a wall
- * clock that is behind (a Pi without RTC) cannot stretch a token. Undefined for a record without
- * a token, expiry or positive lifetime.
+ * `refMono` / `refWall` of the two clocks. The remaining time is capped at the lifetime, and a
+ * token obtained later than `refWall` (this wall clock is behind) is not used at all, so a clock
+ * that is behind (a Pi without RTC) cannot stretch a token. Undefined for a record without a
+ * token, expiry or positive lifetime.
  */
 export function toActiveToken(
   record: TokenRecord,
@@ -49,6 +56,10 @@ export function toActiveToken(
   const token = record.accessToken;
   const expiresAt = record.expiresAt;
   if (!token || typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return undefined;
+  // Obtained "in the future": this clock is behind the one that stored it (a Pi without RTC before
+  // NTP), so how much of its life is left cannot be known. Refresh instead of guessing.
+  if (typeof record.obtainedAt === 'number' && record.obtainedAt > refWall + FUTURE_TOLERANCE_MS)
+    return undefined;
   let lifetimeMs: number;
   if (typeof record.expiresIn === 'number' && record.expiresIn > 0) lifetimeMs = record.expiresIn * 1000;
   else if (typeof record.obtainedAt === 'number' && expiresAt > record.obtainedAt)
@@ -91,4 +102,33 @@ export function ageActiveToken(active: ActiveToken, ms: number): void {
   active.refreshAheadAtMono -= ms;
   active.warnAtMono -= ms;
   active.attentionAtMono -= ms;
+}
+
+/**
+ * Wall time ran off from monotonic time: a wall-clock step, or a suspend (boot time ran on while
+ * monotonic time stood still). After a suspend the token aged by the time slept, so its
+ * deadlines move earlier; after a step nothing changes. Returns whether the token is still usable.
+ */
+export function reconcileClocks(
+  cur: ActiveToken,
+  clock: Clock,
+  mono: number,
+  logger: Logger,
+  cache: string,
+): boolean {
+  const boot = clock.sinceBoot?.();
+  if (boot !== undefined && cur.refBoot !== undefined) {
+    const sleptMs = boot - cur.refBoot - (mono - cur.refMono);
+    if (sleptMs > SUSPEND_NOTICE_MS) {
+      ageActiveToken(cur, sleptMs);
+      logger.info(
+        { cache, fingerprint: cur.fingerprint, slept_s: Math.round(sleptMs / 1000) },
+        'the system was suspended; the access token aged meanwhile',
+      );
+    }
+  }
+  cur.refMono = mono;
+  cur.refWall = clock.now();
+  cur.refBoot = boot;
+  return mono < cur.usableUntilMono;
 }

@@ -41,3 +41,43 @@ export class TokenUnavailableError extends TokenError {
     if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/**
+ * A versioned save was refused: the store holds a newer record than the one the save replaces
+ * (another process or cache wrote meanwhile). The cache re-reads and adopts it; never retried blindly.
+ */
+export class StaleWriteError extends TokenError {
+  override name = 'StaleWriteError';
+  constructor(
+    message: string,
+    /** The stored version that the save found instead of the expected one (when known). */
+    readonly storedVersion?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A record exists but cannot be read: a file the process may not open (EACCES, EIO), a format
+ * from a newer version, or a Redis record sealed with a key this process does not have. Unlike
+ * "no record", nothing may be written over it; the cache serves from memory and reports why.
+ */
+export class StoreReadError extends TokenError {
+  override name = 'StoreReadError';
+}
+
+/** A store call did not settle within the cache's `storeTimeoutMs`; counted as a store failure. */
+export class StoreTimeoutError extends TokenError {
+  override name = 'StoreTimeoutError';
+}
+
+/**
+ * The refresh failed for a reason a retry cannot fix (`invalid_client`, another 4xx, a malformed
+ * answer). Not retried; no refresh starts for `permanentErrorGateMs` after it.
+ */
+export class PermanentRefreshError extends TokenError {
+  override name = 'PermanentRefreshError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,9 +1,13 @@
 /** Public entry of `spotipi/token`: a generic OAuth2 access-token cache and its stores. */
 export { systemClock } from './clock.js';
 export {
+  PermanentRefreshError,
   ReauthorizationRequiredError,
   RefreshTimeoutError,
   RetryableRefreshError,
+  StaleWriteError,
+  StoreReadError,
+  StoreTimeoutError,
   TokenError,
   TokenUnavailableError,
 } from './errors.js';

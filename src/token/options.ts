@@ -91,6 +91,27 @@ export interface TokenCacheOptions {
   lockWaitMs?: number;
 
   /**
+   * Every store call (load, save, lock, ...) fails as a store failure after this long, so a store
+   * that never answers (a hung NFS mount, a custom store) cannot hang callers. Default: 5 seconds.
+   */
+  storeTimeoutMs?: number;
+
+  /**
+   * After a failure a retry cannot fix (`invalid_client`, a 4xx, a malformed answer), no refresh
+   * starts for this long; callers get that failure meanwhile. Default: 60 seconds.
+   */
+  permanentErrorGateMs?: number;
+
+  /**
+   * How long a login (a refresh-token grant) lasts from when the user authorized it; refreshing
+   * does not extend it (Spotify: 6 months). Shown as `login.expires_at`. Default: 182 days.
+   */
+  loginLifetimeMs?: number;
+
+  /** From this long before the login expires, one warning a day is logged. Default: 14 days. */
+  loginWarningMs?: number;
+
+  /**
    * A refresh token from configuration (e.g. an environment variable). Used when the store holds
    * none or holds one seeded from a different value; a store record seeded from this same value
    * keeps its (possibly rotated) refresh token.
@@ -108,10 +129,15 @@ export interface TokenCacheSettings extends ActiveTokenWindows, RetryPolicy {
   attemptTimeoutMs: number;
   lockTtlMs: number;
   lockWaitMs: number;
+  storeTimeoutMs: number;
+  permanentErrorGateMs: number;
+  loginLifetimeMs: number;
+  loginWarningMs: number;
   /** An empty string counts as unset, as an empty environment variable would. */
   seedRefreshToken: string | undefined;
 }
 
+const DAY_MS = 86_400_000;
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Fills in defaults and rejects a missing refresh function or an out-of-range number. */
@@ -142,6 +168,13 @@ export function resolveOptions(options: TokenCacheOptions): TokenCacheSettings {
     isRetryable: options.isRetryable ?? defaultIsRetryable,
     lockTtlMs: positive('lockTtlMs', options.lockTtlMs, 60_000),
     lockWaitMs: waitable(positive('lockWaitMs', options.lockWaitMs, 5_000), 'lockWaitMs'),
+    storeTimeoutMs: waitable(positive('storeTimeoutMs', options.storeTimeoutMs, 5_000), 'storeTimeoutMs'),
+    permanentErrorGateMs: waitable(
+      nonNegative('permanentErrorGateMs', options.permanentErrorGateMs, 60_000),
+      'permanentErrorGateMs',
+    ),
+    loginLifetimeMs: positive('loginLifetimeMs', options.loginLifetimeMs, 182 * DAY_MS),
+    loginWarningMs: nonNegative('loginWarningMs', options.loginWarningMs, 14 * DAY_MS),
     seedRefreshToken: options.seedRefreshToken || undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  PermanentRefreshError,
   ReauthorizationRequiredError,
   RefreshTimeoutError,
   RetryableRefreshError,
@@ -22,6 +23,7 @@ function policy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
     backoffBaseMs: 500,
     backoffMaxMs: 10_000,
     maxRetryAfterMs: 30_000,
+    permanentErrorGateMs: 60_000,
     random: () => 0.5,
     isRetryable: defaultIsRetryable,
     ...overrides,
@@ -76,11 +78,23 @@ describe('decideRetry', () => {
     expect(decideRetry(new RetryableRefreshError('502'), 2, policy())).toEqual({ retry: true, delayMs: 500 });
   });
 
-  it('stops after the last attempt without consulting isRetryable', () => {
-    let asked = 0;
-    const p = policy({ isRetryable: () => ++asked > 0 });
-    expect(decideRetry(new Error('boom'), 3, p)).toEqual({ retry: false, gateMs: undefined });
-    expect(asked).toBe(0);
+  it('stops after the last attempt of a transient failure, without a gate', () => {
+    expect(decideRetry(new Error('boom'), 3, policy())).toEqual({ retry: false, gateMs: undefined });
+  });
+
+  it('stops at once on a permanent failure (invalid_client, a malformed answer) and gates refreshes for permanentErrorGateMs', () => {
+    const permanent = new PermanentRefreshError('invalid_client');
+    expect(decideRetry(permanent, 1, policy())).toEqual({ retry: false, gateMs: 60_000, permanent: true });
+    const p = policy({ isRetryable: (e) => !(e instanceof TypeError) });
+    expect(decideRetry(new TypeError('bad shape'), 1, p)).toEqual({
+      retry: false,
+      gateMs: 60_000,
+      permanent: true,
+    });
+    expect(decideRetry(permanent, 1, policy({ permanentErrorGateMs: 0 }))).toEqual({
+      retry: false,
+      gateMs: undefined,
+    });
   });
 
   it('stops on an error isRetryable refuses', () => {
@@ -151,7 +165,7 @@ describe('checkResult', () => {
     expect(checkResult(rotated)).toBe(rotated);
   });
 
-  it('rejects a missing result, a missing or empty access token and a non-positive or non-finite expiresIn', () => {
+  it('rejects a missing result, a missing or empty access token and a non-positive or non-finite expiresIn, as permanent', () => {
     const bad: unknown[] = [
       null,
       undefined,
@@ -166,7 +180,7 @@ describe('checkResult', () => {
       { accessToken: 'a', expiresIn: '3600' },
     ];
     for (const result of bad) {
-      expect(() => checkResult(result as RefreshResult)).toThrow(RetryableRefreshError);
+      expect(() => checkResult(result as RefreshResult)).toThrow(PermanentRefreshError);
       expect(() => checkResult(result as RefreshResult)).toThrow(/no access token or no positive expiresIn/);
     }
   });

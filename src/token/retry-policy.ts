@@ -1,4 +1,9 @@
-import { RetryableRefreshError, TokenError } from './errors.js';
+import {
+  PermanentRefreshError,
+  ReauthorizationRequiredError,
+  RetryableRefreshError,
+  TokenError,
+} from './errors.js';
 import type { RefreshResult } from './types.js';
 
 /** The settings that decide whether, and after what pause, a failed refresh is tried again. */
@@ -12,6 +17,8 @@ export interface RetryPolicy {
   /** Source of jitter in [0, 1). */
   random: () => number;
   isRetryable: (error: unknown) => boolean;
+  /** After a failure that is not retryable (other than a dead grant), no refresh starts for this long. */
+  permanentErrorGateMs: number;
 }
 
 /** What follows a failed attempt: another one after `delayMs`, or the end of the refresh. */
@@ -21,6 +28,8 @@ export type RetryDecision =
       retry: false;
       /** A Retry-After that was not waited out: no refresh may start before it has passed. */
       gateMs: number | undefined;
+      /** The gate follows a permanent failure (not a Retry-After): callers get that failure as it was. */
+      permanent?: true;
     };
 
 /**
@@ -29,7 +38,13 @@ export type RetryDecision =
  * is not retried, gates later refreshes instead.
  */
 export function decideRetry(error: unknown, attempt: number, policy: RetryPolicy): RetryDecision {
-  const retry = attempt < policy.maxAttempts && policy.isRetryable(error);
+  const retryable = policy.isRetryable(error);
+  if (!retryable && !(error instanceof ReauthorizationRequiredError)) {
+    // A retry would get the same answer; so would the next caller for a while.
+    const gate = policy.permanentErrorGateMs;
+    return gate > 0 ? { retry: false, gateMs: gate, permanent: true } : { retry: false, gateMs: undefined };
+  }
+  const retry = attempt < policy.maxAttempts && retryable;
   const retryAfter = error instanceof RetryableRefreshError ? error.retryAfterMs : undefined;
   if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
     if (!retry || retryAfter > policy.maxRetryAfterMs) return { retry: false, gateMs: retryAfter };
@@ -74,8 +89,10 @@ export function refreshAheadPause(
 }
 
 /**
- * The default `isRetryable`: ReauthorizationRequiredError and other TokenErrors are final,
- * RetryableRefreshError and any other error (network, parse) are retried.
+ * The default `isRetryable`: ReauthorizationRequiredError and other TokenErrors (such as
+ * PermanentRefreshError) are final, RetryableRefreshError and any other error (network, parse)
+ * are retried. Refresh functions that know an answer is permanent (an OAuth `invalid_client`)
+ * throw a TokenError, or the cache gets an `isRetryable` that knows their error classes.
  */
 export function defaultIsRetryable(error: unknown): boolean {
   if (error instanceof RetryableRefreshError) return true;
@@ -94,13 +111,13 @@ export function checkResult(result: RefreshResult): RefreshResult {
     !Number.isFinite(result.expiresIn) ||
     result.expiresIn <= 0
   ) {
-    throw new RetryableRefreshError('refresh function returned no access token or no positive expiresIn');
+    throw new PermanentRefreshError('refresh function returned no access token or no positive expiresIn');
   }
   if (
     result.refreshToken !== undefined &&
     (typeof result.refreshToken !== 'string' || !result.refreshToken)
   ) {
-    throw new RetryableRefreshError('refresh function returned an empty refresh token');
+    throw new PermanentRefreshError('refresh function returned an empty refresh token');
   }
   return result;
 }

@@ -67,6 +67,12 @@ describe('buildSnapshot', () => {
         scope: null,
       },
       refresh_token: { present: false, fingerprint: null },
+      login: {
+        authorized_at: null,
+        authorized_at_estimated: false,
+        expires_at: null,
+        expires_in_seconds: null,
+      },
       last_error: null,
       last_error_at: null,
     });
@@ -138,5 +144,29 @@ describe('buildSnapshot', () => {
     const text = JSON.stringify(snap);
     expect(text).not.toContain(accessToken);
     expect(text).not.toContain(refreshToken);
+  });
+
+  it('shows when the login was authorized and when it expires, to the second, and whether the time is an estimate', () => {
+    const login = {
+      authorizedAt: WALL - 170 * 24 * 60 * MIN,
+      estimated: true,
+      lifetimeMs: 182 * 24 * 60 * MIN,
+    };
+    const snap = buildSnapshot(source({ refreshToken: 'refresh-token-login-aaaaaaaa', login }));
+    expect(snap.login).toEqual({
+      authorized_at: new Date(WALL - 170 * 24 * 60 * MIN).toISOString(),
+      authorized_at_estimated: true,
+      expires_at: new Date(WALL + 12 * 24 * 60 * MIN).toISOString(),
+      expires_in_seconds: 12 * 24 * 60 * 60,
+    });
+    const past = buildSnapshot(
+      source({
+        refreshToken: 'r-token-xxxxxxxx',
+        login: { ...login, authorizedAt: WALL - 200 * 24 * 60 * MIN },
+      }),
+    );
+    expect(past.login.expires_in_seconds).toBe(0);
+    // Without a refresh token there is no login to expire.
+    expect(buildSnapshot(source({ login })).login.expires_at).toBeNull();
   });
 });

@@ -38,8 +38,25 @@ export interface TokenCacheSnapshot {
     scope: string | null;
   };
   refresh_token: { present: boolean; fingerprint: string | null };
+  /** The login (grant) the refresh token belongs to, and when it stops working. */
+  login: {
+    /** ISO 8601: when the user authorized this grant (login time). */
+    authorized_at: string | null;
+    /** True for a refresh token seeded from configuration: `authorized_at` is its first use. */
+    authorized_at_estimated: boolean;
+    /** `authorized_at` plus the refresh token lifetime (refreshing does not extend it). */
+    expires_at: string | null;
+    expires_in_seconds: number | null;
+  };
   last_error: string | null;
   last_error_at: string | null;
+}
+
+/** What a snapshot shows about the login. */
+export interface LoginSource {
+  authorizedAt: number | undefined;
+  estimated: boolean;
+  lifetimeMs: number;
 }
 
 /** The state of a cache that a snapshot is made from, read at one moment of both clocks. */
@@ -51,6 +68,8 @@ export interface SnapshotSource {
   /** The cached token, usable or not. */
   token: ActiveToken | undefined;
   refreshToken: string | undefined;
+  /** Absent: nothing known about the login. */
+  login?: LoginSource;
   monoMs: number;
   wallMs: number;
 }
@@ -109,7 +128,30 @@ export function buildSnapshot(source: SnapshotSource): TokenCacheSnapshot {
       present: source.refreshToken !== undefined,
       fingerprint: fingerprint(source.refreshToken) ?? null,
     },
+    login: loginView(source.login, source.refreshToken !== undefined, wall),
     last_error: m.lastError,
     last_error_at: m.lastErrorAt === null ? null : new Date(m.lastErrorAt).toISOString(),
+  };
+}
+
+/** The snapshot's `login`: all null without a refresh token or a known authorization time. */
+export function loginView(
+  login: LoginSource | undefined,
+  hasRefreshToken: boolean,
+  wallMs: number,
+): TokenCacheSnapshot['login'] {
+  if (!hasRefreshToken || login?.authorizedAt === undefined)
+    return {
+      authorized_at: null,
+      authorized_at_estimated: false,
+      expires_at: null,
+      expires_in_seconds: null,
+    };
+  const expiresAt = login.authorizedAt + login.lifetimeMs;
+  return {
+    authorized_at: new Date(login.authorizedAt).toISOString(),
+    authorized_at_estimated: login.estimated,
+    expires_at: new Date(expiresAt).toISOString(),
+    expires_in_seconds: Math.max(0, Math.floor((expiresAt - wallMs) / 1000)),
   };
 }

@@ -9,6 +9,8 @@ export class StoreHealthTracker {
   private trouble: string | undefined;
   /** The store's own health said degraded during the current trouble, so its later 'ok' means it recovered. */
   private troubleSeen = false;
+  /** The record exists but cannot be read (StoreReadError): stays until a read succeeds. */
+  private unreadable: string | undefined;
 
   constructor(
     private readonly store: Pick<TokenStore, 'kind' | 'health'>,
@@ -42,8 +44,24 @@ export class StoreHealthTracker {
     );
   }
 
+  /** A read failed with StoreReadError: report it until a read succeeds, whatever else succeeds. */
+  unreadableRecord(reason: string): void {
+    if (this.unreadable === undefined)
+      this.logger.error(
+        { cache: this.cache, store: this.store.kind, err: reason },
+        'the stored token record cannot be read; serving from memory and not writing over it',
+      );
+    this.unreadable = reason;
+  }
+
+  /** A read succeeded: the record is readable (again). */
+  readable(): void {
+    this.unreadable = undefined;
+  }
+
   /** The store's own health, or degraded with the reason of the current trouble. */
   health(): StoreHealth {
+    if (this.unreadable !== undefined) return { state: 'degraded', reason: this.unreadable };
     let own: StoreHealth = { state: 'ok' };
     try {
       own = this.store.health?.() ?? own;

@@ -36,7 +36,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('TokenCache invariants under random operation sequences', () => {
-  it('never hands out a token the issuer would reject, never runs two refreshes at once, and keeps its counters consistent', async () => {
+  it('never hands out a token the issuer would reject, never runs two refreshes at once, keeps its counters consistent, and refreshes about once per token lifetime', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 60 }),
@@ -58,7 +58,12 @@ describe('TokenCache invariants under random operation sequences', () => {
               ),
             );
           let last: string | undefined;
+          // Refreshes the steps ask for (force, a 401) and virtual time that passes.
+          let asked = 0;
+          let elapsed = 0;
           for (const s of steps) {
+            if (s.kind === 'force' || (s.kind === 'invalidate' && last)) asked++;
+            if (s.kind === 'advance') elapsed += s.ms;
             if (s.kind === 'calls') for (let i = 0; i < s.count; i++) call(cache.getAccessToken());
             else if (s.kind === 'advance') await clock.advance(s.ms);
             else if (s.kind === 'invalidate' && last) cache.invalidate(last);
@@ -75,9 +80,22 @@ describe('TokenCache invariants under random operation sequences', () => {
             expect(m.refreshes_in_flight).toBeLessThanOrEqual(1);
           }
           await clock.advance(5 * 60_000);
+          elapsed += 5 * 60_000;
           await settle();
           await Promise.all(pending);
           expect(stale).toBe(0);
+          // A token lives 60 min and is refreshed 5 min ahead: one success per 55 minutes, plus
+          // one per refresh asked for. A cache refreshing on every call would exceed this.
+          const lifetimes = Math.floor(elapsed / (55 * 60_000)) + 1;
+          expect(cache.snapshot().cache_metrics.refresh_successes).toBeLessThanOrEqual(lifetimes + asked + 1);
+          // Then 20 calls a minute apart: a token lasts longer, so at most one refresh among them.
+          const before = cache.snapshot().cache_metrics.refresh_successes;
+          for (let i = 0; i < 20; i++) {
+            const call = cache.getAccessToken().catch(() => {});
+            await clock.advance(60_000);
+            await call;
+          }
+          expect(cache.snapshot().cache_metrics.refresh_successes - before).toBeLessThanOrEqual(1);
           expect(issuer.maxInFlight).toBeLessThanOrEqual(1);
           expect(JSON.stringify(cache.snapshot())).not.toContain('access-token-');
           await cache.close();

@@ -98,13 +98,19 @@ describe('TokenCache with a shared store', () => {
     // The store no longer holds the old token, so invalidating it there changes nothing...
     expect(await backend.connect().invalidate(old)).toBe(false);
     // ...and a late notification naming the old token does not drop the new one.
-    backend.write(backend.connect(), backend.peek(), { invalidatedFingerprint: fingerprint(old) });
-    backend.write(backend.connect(), { refreshToken: 'r' }, { invalidatedFingerprint: fingerprint(old) });
+    backend.write(backend.connect(), backend.peek() ?? {}, backend.peek()?.version, {
+      invalidatedFingerprint: fingerprint(old),
+    });
+    backend.write(backend.connect(), { refreshToken: 'r' }, backend.peek()?.version, {
+      invalidatedFingerprint: fingerprint(old),
+    });
     await settle();
     expect(await b.getAccessToken()).toBe(fresh);
     expect(issuer.calls).toBe(2);
     // A notification naming the token it holds does drop it.
-    backend.write(backend.connect(), { refreshToken: 'r' }, { invalidatedFingerprint: fingerprint(fresh) });
+    backend.write(backend.connect(), { refreshToken: 'r' }, backend.peek()?.version, {
+      invalidatedFingerprint: fingerprint(fresh),
+    });
     expect(b.snapshot().token_info.present).toBe(false);
   });
 
@@ -112,12 +118,15 @@ describe('TokenCache with a shared store', () => {
     const { caches, backend, clock } = fleet(1);
     const a = caches[0]!;
     const token = await a.getAccessToken();
-    await backend.connect().save({
-      accessToken: 'older-token-from-a-slow-peer-zz',
-      expiresAt: clock.now() + 30 * MIN,
-      obtainedAt: clock.now() - 30 * MIN,
-      expiresIn: 3600,
-    });
+    await backend.connect().save(
+      {
+        accessToken: 'older-token-from-a-slow-peer-zz',
+        expiresAt: clock.now() + 30 * MIN,
+        obtainedAt: clock.now() - 30 * MIN,
+        expiresIn: 3600,
+      },
+      backend.peek()?.version,
+    );
     expect(await a.getAccessToken()).toBe(token);
   });
 
@@ -272,12 +281,35 @@ describe('TokenCache with a shared store', () => {
     expect(logger.find('info', 'token store recovered')).toHaveLength(1);
   });
 
-  it('starts serving even when the store is down from the start', async () => {
-    const { issuer, caches, backend } = fleet(1);
+  it('starts serving even when the store is down from the start, once its lock calls have failed for lockWaitMs', async () => {
+    const { issuer, caches, backend, clock } = fleet(1);
     backend.down = true;
-    const token = await caches[0]!.getAccessToken();
-    expect(issuer.accepts(token)).toBe(true);
+    const call = track(caches[0]!.getAccessToken());
+    await clock.advance(1_900);
+    expect(call.done()).toBe(false);
+    expect(issuer.calls).toBe(0);
+    await clock.advance(200);
+    await settle();
+    expect(issuer.accepts(call.value() ?? '')).toBe(true);
     expect(caches[0]!.snapshot().store.health.state).toBe('degraded');
+  });
+
+  it('does not refresh without the lock on a one-second blip of the store: it waits and takes the lock', async () => {
+    const { issuer, caches, backend, clock } = fleet(2);
+    issuer.rotate = true;
+    await backend.connect().save({ refreshToken: 'refresh-token-original-oooooooo' });
+    const [a, b] = caches as [TokenCache, TokenCache];
+    await Promise.all([a.load(), b.load()]);
+    issuer.latencyMs = 300;
+    backend.down = true;
+    const calls = [track(a.getAccessToken()), track(b.getAccessToken())];
+    await clock.advance(1_000);
+    backend.down = false;
+    await clock.advance(2_000);
+    await settle();
+    expect(calls.every((c) => c.done() && issuer.accepts(c.value() ?? ''))).toBe(true);
+    // One refresh: the original refresh token was spent once, not by both processes.
+    expect(issuer.receivedRefreshTokens).toEqual(['refresh-token-original-oooooooo']);
   });
 
   it('leaves reauthorization_required when another process stores a new refresh token', async () => {

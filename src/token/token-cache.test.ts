@@ -279,20 +279,49 @@ describe('TokenCache failures', () => {
     expect(issuer.calls).toBe(1);
   });
 
-  it('treats a malformed refresh result as a failed attempt', async () => {
+  it('does not retry a malformed refresh result, and lets no caller start another refresh for permanentErrorGateMs', async () => {
     const clock = new ManualClock();
     let calls = 0;
     const cache = new TokenCache({
       clock,
-      maxAttempts: 2,
+      maxAttempts: 3,
       random: () => 0,
+      permanentErrorGateMs: 60_000,
       refresh: async () => {
         calls++;
         return { accessToken: '', expiresIn: Number.NaN };
       },
     });
     await expect(cache.getAccessToken()).rejects.toThrow(/no access token/);
+    expect(calls).toBe(1);
+    const gated = await Promise.all(
+      Array.from({ length: 20 }, () => cache.getAccessToken().catch((e: unknown) => e)),
+    );
+    expect(calls).toBe(1);
+    // The same failure, as it was: a permanent answer is no rate limit, so no Retry-After.
+    expect(gated[0]).toBeInstanceOf(TokenUnavailableError);
+    expect(gated[0]).toBe(gated[19]);
+    expect((gated[0] as TokenUnavailableError).retryAfterMs).toBeUndefined();
+    await clock.advance(60_000);
+    await expect(cache.getAccessToken()).rejects.toThrow(/no access token/);
     expect(calls).toBe(2);
+  });
+
+  it('does not retry an error the isRetryable option calls permanent (e.g. invalid_client)', async () => {
+    const clock = new ManualClock();
+    class ConfigError extends Error {}
+    let calls = 0;
+    const cache = new TokenCache({
+      clock,
+      isRetryable: (e) => !(e instanceof ConfigError),
+      refresh: async () => {
+        calls++;
+        throw new ConfigError('invalid_client');
+      },
+    });
+    await expect(cache.getAccessToken()).rejects.toThrow(/invalid_client/);
+    await expect(cache.getAccessToken()).rejects.toThrow(/invalid_client/);
+    expect(calls).toBe(1);
   });
 });
 
@@ -430,15 +459,21 @@ describe('TokenCache refresh-token rotation', () => {
     const inner = new MemoryStore({ refreshToken: 'refresh-token-initial-ffffffff' });
     const slowStore = new MemoryStore();
     slowStore.load = () => inner.load();
-    slowStore.save = async (record: TokenRecord) => {
+    slowStore.save = async (record: TokenRecord, expected?: number) => {
       order.push('save-start');
       await clock.sleep(5_000);
-      await inner.save(record);
+      const version = await inner.save(record, expected);
       order.push('save-done');
+      return version;
     };
     const issuer = new FakeIssuer(clock);
     issuer.rotate = true;
-    const cache = new TokenCache({ refresh: issuer.refresh, store: slowStore, clock });
+    const cache = new TokenCache({
+      refresh: issuer.refresh,
+      store: slowStore,
+      clock,
+      storeTimeoutMs: 10_000,
+    });
     const callers = Array.from({ length: 3 }, () =>
       cache.getAccessToken().then((t) => {
         order.push('caller-got-token');
@@ -573,7 +608,7 @@ describe('TokenCache time', () => {
     expect(issuer.receivedRefreshTokens[0]).toBe('stored-refresh-token-iiiiiiii');
   });
 
-  it('caps a stored token at its lifetime when the wall clock is behind', async () => {
+  it('refreshes instead of serving a stored token obtained "in the future" (this wall clock is behind)', async () => {
     const clock = new ManualClock();
     const store = new MemoryStore({
       accessToken: 'stored-access-token-jjjjjjjjjjjj',
@@ -582,9 +617,13 @@ describe('TokenCache time', () => {
       obtainedAt: clock.now() + 23 * 60 * MIN,
       expiresIn: 3600,
     });
-    const cache = new TokenCache({ refresh: new FakeIssuer(clock).refresh, store, clock });
+    const issuer = new FakeIssuer(clock);
+    const cache = new TokenCache({ refresh: issuer.refresh, store, clock });
     await cache.load();
-    expect(cache.snapshot().token_info.time_until_expiry_minutes).toBe(60);
+    expect(cache.snapshot().token_info.present).toBe(false);
+    const token = await cache.getAccessToken();
+    expect(token).not.toBe('stored-access-token-jjjjjjjjjjjj');
+    expect(issuer.calls).toBe(1);
   });
 
   it('refreshes instead of using an expired stored token', async () => {

@@ -43,6 +43,17 @@ export interface TokenRecord {
    * from "new seed, replace".
    */
   seedFingerprint?: string;
+  /**
+   * Set by the store: 1 for the first write, one more for every later save or invalidation.
+   * Never goes back; a save names the version it replaces (see `TokenStore.save`).
+   */
+  version?: number;
+  /** Identifies the grant (one login, or one seed) the refresh token belongs to. A login makes a new one. */
+  grantId?: string;
+  /** Wall-clock epoch ms at which the user authorized this grant (the login). */
+  authorizedAt?: number;
+  /** True when `authorizedAt` is a guess: a refresh token seeded from configuration, first used then. */
+  authorizedAtEstimated?: boolean;
 }
 
 /** Detail of a change published by a shared store. */
@@ -71,19 +82,38 @@ export interface StoreHealth {
 
 /**
  * Where the cache keeps its token between calls, restarts and processes.
- * Single-process stores implement the first three methods; shared stores (Redis) add the
+ *
+ * The contract (README, "The store contract"): every record carries a `version` that the store
+ * raises by one on each write and that never goes back. `save(record, expectedVersion)` is a
+ * compare-and-set: it writes only while the stored version is still `expectedVersion` (0 = no
+ * record) and otherwise throws `StaleWriteError`, after which the cache re-reads and adopts the
+ * newer record instead of overwriting it. `load()` returns undefined only for "no record": a
+ * record that exists but cannot be read or decrypted throws (`StoreReadError`), so nobody seeds
+ * over it. Stores that do this declare `versioned: true`.
+ *
+ * Single-process stores implement `load`, `save` and `invalidate`; shared stores (Redis) add the
  * optional lock/wait/notify methods, and the cache uses them when present.
  */
 export interface TokenStore {
   /** Short name for status output: 'memory', 'file', 'redis', ... */
   readonly kind: string;
-  /** Reads the record; undefined when there is none (or it is unreadable: log, don't throw). */
+  /**
+   * True when `save` honours `expectedVersion` and `load` returns the record's `version`. A store
+   * without it (written to the contract before versions) still works on its own, last writer
+   * wins; a *shared* store (one with `acquireLock`) without it is refused by the cache.
+   */
+  readonly versioned?: boolean;
+  /** Reads the record; undefined when there is none. Throws when one exists but cannot be read. */
   load(): Promise<TokenRecord | undefined>;
-  /** Replaces the record durably. */
-  save(record: TokenRecord): Promise<void>;
+  /**
+   * Replaces the record durably if its stored version is still `expectedVersion` (0 or undefined:
+   * there must be no record), storing it as `expectedVersion + 1`; throws `StaleWriteError` when
+   * the stored version differs, or when a record exists that cannot be read. Returns the new version.
+   */
+  save(record: TokenRecord, expectedVersion?: number): Promise<number | undefined> | Promise<unknown>;
   /**
    * Drops the access token (keeping the refresh token) only if the stored one is still
-   * `accessToken`. Returns true when it was dropped.
+   * `accessToken`, raising the version. Returns true when it was dropped.
    */
   invalidate(accessToken: string): Promise<boolean>;
   /** Tries to take the fleet-wide refresh lock for `ttlMs`; undefined when someone else holds it. */

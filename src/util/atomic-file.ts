@@ -2,20 +2,40 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** The file operations an atomic write needs; tests pass one that records the calls. */
+export interface AtomicFs {
+  mkdir(dir: string, options: { recursive: true }): Promise<unknown>;
+  open(path: string, flags: string, mode?: number): Promise<AtomicFileHandle>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options: { force: true }): Promise<void>;
+}
+
+/** The part of a FileHandle an atomic write uses. */
+export interface AtomicFileHandle {
+  writeFile(data: string | Uint8Array): Promise<void>;
+  chmod(mode: number): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const nodeFs: AtomicFs = { mkdir, open, rename, rm };
+
 /**
  * Writes `data` to `path` so that a crash at any moment leaves either the old or the new
- * content: write a temp file in the same directory, fsync it, rename over, fsync the directory.
+ * content: write a temp file in the same directory, fsync it, rename over, fsync the directory
+ * (without that last fsync, a power cut can forget the rename even though the call returned).
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  options: { mode?: number } = {},
+  options: { mode?: number; fs?: AtomicFs } = {},
 ): Promise<void> {
+  const fs = options.fs ?? nodeFs;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true });
   const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const mode = options.mode ?? 0o600;
-  const handle = await open(tmp, 'w', mode);
+  const handle = await fs.open(tmp, 'w', mode);
   try {
     await handle.writeFile(data);
     // open()'s mode is filtered by umask; chmod makes 0600 exact.
@@ -23,29 +43,33 @@ export async function writeFileAtomic(
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => {});
-    await rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true });
     throw err;
   }
-  await handle.close();
   try {
-    await rename(tmp, path);
+    await handle.close();
+    await fs.rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // The temp file may hold a secret: never leave it behind.
+    await fs.rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(dir);
+  await fsyncDir(fs, dir);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+async function fsyncDir(fs: AtomicFs, dir: string): Promise<void> {
+  let handle: AtomicFileHandle;
   try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    handle = await fs.open(dir, 'r');
+  } catch {
+    return; // cannot open the directory: nothing to sync (the rename is still atomic)
+  }
+  try {
+    await handle.sync();
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle.close().catch(() => {});
   }
 }
 

@@ -47,6 +47,10 @@ describe("the 'spotipi/token' package entry", () => {
         'ReauthorizationRequiredError',
         'RetryableRefreshError',
         'TokenUnavailableError',
+        'StaleWriteError',
+        'StoreReadError',
+        'StoreTimeoutError',
+        'PermanentRefreshError',
       ]),
     );
     expect(out.tokens).toEqual(Array(3).fill('consumer-token-0123456789'));
@@ -85,6 +89,39 @@ describe("the 'spotipi/token' package entry", () => {
     } finally {
       await redis.dispose();
     }
+  }, 60_000);
+
+  it('keeps a custom store written to the contract before versions working on its own, and refuses one that would share a token without them, naming it', async () => {
+    const script = `
+      import('spotipi/token').then(async (m) => {
+        // Written before versions: save(record) ignores the expected version, load has no version.
+        let saved;
+        const legacy = {
+          kind: 'legacy-kv',
+          load: async () => saved,
+          save: async (record) => { saved = { ...record }; },
+          invalidate: async () => false,
+        };
+        let n = 0;
+        const refresh = async () => ({ accessToken: 'legacy-token-' + ++n + '-0123456789', expiresIn: 3600, refreshToken: 'rt-' + n + '-abcdefgh' });
+        const cache = new m.TokenCache({ refresh, store: legacy, seedRefreshToken: 'seed-rt-0123456789' });
+        const token = await cache.getAccessToken();
+        await cache.close();
+        const restarted = new m.TokenCache({ refresh, store: legacy });
+        const again = await restarted.getAccessToken();
+        await restarted.close();
+        let refused = '';
+        try {
+          new m.TokenCache({ refresh, store: { ...legacy, kind: 'legacy-shared', acquireLock: async () => undefined, waitForChange: async () => undefined } });
+        } catch (e) { refused = e.constructor.name + ': ' + e.message; }
+        console.log(JSON.stringify({ token, again, savedRefreshToken: saved.refreshToken, refused }));
+      });`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: consumer });
+    const out = JSON.parse(stdout.trim());
+    expect(out.token).toBe('legacy-token-1-0123456789');
+    expect(out.again).toBe(out.token); // reused after a restart, as before
+    expect(out.savedRefreshToken).toBe('rt-1-abcdefgh'); // the rotated refresh token was saved
+    expect(out.refused).toMatch(/^TypeError: .*'legacy-shared'.*versioned/);
   }, 60_000);
 
   it('does not expose internal modules outside the exports map', async () => {

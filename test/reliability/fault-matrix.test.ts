@@ -7,6 +7,8 @@ const TOKEN_FAULTS: {
   name: string;
   fault: FaultSpec;
   noToken: { status: number; retryAfter?: boolean; login?: boolean };
+  /** A permanent answer (a retry would get the same): no refresh starts for a minute after it. */
+  permanent?: boolean;
 }[] = [
   {
     name: '500',
@@ -32,6 +34,13 @@ const TOKEN_FAULTS: {
     name: 'malformed JSON',
     fault: { target: 'token', kind: 'malformed', count: 1000 },
     noToken: { status: 502 },
+    permanent: true,
+  },
+  {
+    name: 'invalid_client',
+    fault: { target: 'token', kind: 'invalid_client', count: 1000 },
+    noToken: { status: 500 },
+    permanent: true,
   },
   {
     name: '429 with a long Retry-After',
@@ -128,8 +137,13 @@ describe('token endpoint faults while a valid token exists', () => {
 });
 
 describe('token endpoint faults with no valid token', () => {
-  for (const { name, fault, noToken } of TOKEN_FAULTS) {
-    it(`answers ${noToken.status}${noToken.retryAfter ? ' with Retry-After' : ''}${noToken.login ? ' with the login link' : ''} for ${name}, and recovers once the fault clears`, async () => {
+  for (const { name, fault, noToken, permanent } of TOKEN_FAULTS) {
+    const after = noToken.login
+      ? 'and stays 401 after the fault clears, until a new login (a dead grant is not retried)'
+      : permanent
+        ? 'without retrying it, and recovers a minute after the fault clears'
+        : 'and recovers once the fault clears';
+    it(`answers ${noToken.status}${noToken.retryAfter ? ' with Retry-After' : ''}${noToken.login ? ' with the login link' : ''} for ${name}, ${after}`, async () => {
       h = await startHarness(FAST_FAIL);
       expect(await burst(h, 1)).toEqual([200]);
       h.emulator.injectFault(fault);
@@ -153,10 +167,17 @@ describe('token endpoint faults with no valid token', () => {
         expect(status.state).toBe('reauthorization_required');
         return;
       }
+      if (permanent) {
+        // One upstream attempt, then the gate: the five callers above did not repeat it, and the
+        // next caller gets the same answer without another request.
+        expect(h.emulator.stats().tokenRequests).toBe(2);
+        expect((await h.get('/playback_status')).status).toBe(noToken.status);
+        await h.clock.advance(61_000);
+      }
       // A long Retry-After is respected before the next attempt.
       if (fault.kind === 'rate_limit') await h.clock.advance(601_000);
-      const after = await h.get('/playback_status');
-      expect(after.status).toBe(200);
+      const recovered = await h.get('/playback_status');
+      expect(recovered.status).toBe(200);
     }, 30_000);
   }
 });

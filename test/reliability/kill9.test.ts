@@ -120,6 +120,10 @@ async function lane(iterations: number, rotationGraceSec = 0): Promise<LaneResul
     for (let i = 0; i < iterations; i++) {
       const before = parseTokenFile(JSON.parse(readFileSync(file, 'utf8'))).record?.refreshToken;
       const lines = await runAndKill(config);
+      // A token request the worker sent just before it died may still be on its way through the
+      // emulator (in this process): let it land before judging, or the next worker meets its rotation.
+      await new Promise((r) => setTimeout(r, 30));
+      while (emulator.stats().refreshesInFlight > 0) await new Promise((r) => setTimeout(r, 10));
       const errors = lines.filter((l) => l.startsWith('error'));
       if (errors.length > 0) result.failures.push(`iteration ${i}: worker failed: ${errors.join('; ')}`);
 
@@ -166,8 +170,10 @@ async function lane(iterations: number, rotationGraceSec = 0): Promise<LaneResul
         break;
       }
       result.lostInFlight++;
-      // The user logs in again (the test installs the emulator's current token) and the loop goes on.
-      await createFileStore(file).save({ refreshToken: newest });
+      // The user logs in again (the test installs the emulator's current token, on top of whatever
+      // version the file holds) and the loop goes on.
+      const store = createFileStore(file);
+      await store.save({ refreshToken: newest }, (await store.load())?.version ?? 0);
     }
     result.grants = emulator.stats().tokenGrants.refresh_token;
     result.leftoverTempFiles = readdirSync(dir).filter((f) => f.endsWith('.tmp')).length;

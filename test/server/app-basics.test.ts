@@ -140,6 +140,8 @@ describe('metrics', () => {
     const expiry = Number(/^spotipi_token_time_until_expiry_seconds (\d+)$/m.exec(text)?.[1]);
     expect(expiry).toBeGreaterThan(3540);
     expect(expiry).toBeLessThanOrEqual(3600);
+    // The login's own end (unknown here: the test cache has no refresh token).
+    expect(text).toMatch(/^spotipi_login_expires_in_seconds Nan$/m);
     expect(text).toMatch(
       /spotipi_http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} 1/,
     );

@@ -3,8 +3,16 @@
 /**
  * @typedef {{state: string, hits: number|null, misses: number|null, total: number|null,
  *   hitRate: number|null, refreshAttempts: number|null, refreshOk: number|null, refreshFailed: number|null,
- *   expiresAt: number|null, ageMinutes: number|null, store: string, lastError: string, fetchedAt: number}} TokenView
+ *   expiresAt: number|null, ageMinutes: number|null, store: string, lastError: string, fetchedAt: number,
+ *   login: LoginView|null}} TokenView
  */
+
+/**
+ * When the login (refresh-token grant) ends; `warn` from 14 days before.
+ * @typedef {{expiresAt: number, daysLeft: number, estimated: boolean, warn: boolean}} LoginView
+ */
+
+const LOGIN_WARNING_MS = 14 * 86_400_000;
 
 /**
  * @param {any} raw the body of GET /api/token-cache/status (seed field names)
@@ -35,6 +43,25 @@ export function normaliseTokenStatus(raw, now) {
     store: String(body.store?.kind ?? body.store_kind ?? body.store ?? ''),
     lastError: lastErrorText(body.last_error),
     fetchedAt: now,
+    login: loginOf(body.login, now),
+  };
+}
+
+/**
+ * @param {any} login the status's `login` ({expires_at, expires_in_seconds, authorized_at_estimated})
+ * @param {number} now
+ * @returns {LoginView|null}
+ */
+export function loginOf(login, now) {
+  if (!login || typeof login !== 'object') return null;
+  const seconds = num(login.expires_in_seconds);
+  if (seconds === null) return null;
+  const left = Math.max(0, seconds * 1000);
+  return {
+    expiresAt: now + left,
+    daysLeft: Math.floor(left / 86_400_000),
+    estimated: login.authorized_at_estimated === true,
+    warn: left <= LOGIN_WARNING_MS,
   };
 }
 

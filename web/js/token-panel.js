@@ -87,6 +87,7 @@ function render() {
         age: view.ageMinutes ?? '–',
       })
     : '';
+  renderLogin(view?.login ?? null);
   const errorEl = byId('token-error');
   errorEl.textContent = view?.lastError ? t('token.lastError', { error: view.lastError }) : '';
   show(errorEl, Boolean(view?.lastError));
@@ -98,6 +99,22 @@ function render() {
       t('token.chartLabel', { minutes, requests: g.totalRequests, refreshes: g.totalRefreshes }),
     t('token.chartEmpty'),
   );
+}
+
+/** "Login expires in N days", a warning from 14 days before (Spotify ends a login after 6 months). */
+function renderLogin(login) {
+  const el = byId('token-login');
+  show(el, login !== null);
+  if (login === null) return;
+  const left = login.expiresAt - Date.now();
+  let text;
+  if (left <= 0) text = t('token.loginExpired');
+  else if (login.daysLeft === 0) text = t('token.loginExpiresToday');
+  else if (login.daysLeft === 1) text = t('token.loginExpiresOne');
+  else text = t('token.loginExpires', { days: login.daysLeft });
+  el.textContent = login.estimated ? `${text} ${t('token.loginEstimated')}` : text;
+  el.classList.toggle('field-error', login.warn);
+  el.classList.toggle('muted', !login.warn);
 }
 
 function renderExpiry() {

@@ -1,7 +1,8 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StaleWriteError, StoreReadError } from '../errors.js';
 import { ManualClock } from '../manual-clock.js';
 import { FakeIssuer } from '../test-helpers/fake-issuer.js';
 import { RecordingLogger } from '../test-helpers/recording-logger.js';
@@ -36,11 +37,11 @@ afterEach(async () => {
 describe('FileStore', () => {
   it('round-trips a record through a versioned JSON file with mode 0600', async () => {
     const store = new FileStore(path, { logger });
-    await store.save(record);
-    expect(await store.load()).toEqual(record);
+    expect(await store.save(record)).toBe(1);
+    expect(await store.load()).toEqual({ ...record, version: 1 });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const onDisk = JSON.parse(await readFile(path, 'utf8'));
-    expect(onDisk).toEqual({ version: 1, record });
+    expect(onDisk).toEqual({ version: 1, record: { ...record, version: 1 } });
     expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
     expect(logger.lines).toHaveLength(0);
   });
@@ -55,7 +56,7 @@ describe('FileStore', () => {
     await writeFile(live, 'being written');
     const other = join(dir, 'state', 'unrelated.tmp');
     await writeFile(other, 'not ours');
-    expect(await new FileStore(path, { logger }).load()).toEqual(record);
+    expect(await new FileStore(path, { logger }).load()).toEqual({ ...record, version: 1 });
     expect((await readdir(join(dir, 'state'))).sort()).toEqual(
       [`.token.json.${process.pid}.cafebabe.tmp`, 'token.json', 'unrelated.tmp'].sort(),
     );
@@ -75,7 +76,6 @@ describe('FileStore', () => {
     ['JSON null', 'null'],
     ['a JSON array', '[1,2,3]'],
     ['a JSON string', '"file-access-token-aaaaaaaaaaaa"'],
-    ['an unknown version', JSON.stringify({ version: 99, record })],
     ['a missing version', JSON.stringify({ record })],
     ['a record that is not an object', JSON.stringify({ version: 1, record: 'x' })],
     [
@@ -91,9 +91,9 @@ describe('FileStore', () => {
       await expect(store.load()).resolves.toBeUndefined();
       expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
       expect(logger.dump()).not.toContain('file-access-token');
-      // The next save replaces the broken file.
+      // The next save replaces the broken file: it held nothing to keep.
       await store.save(record);
-      expect(await store.load()).toEqual(record);
+      expect(await store.load()).toEqual({ ...record, version: 1 });
     });
   }
 
@@ -111,20 +111,62 @@ describe('FileStore', () => {
     expect(logger.find('warn', 'kept its refresh token')).toHaveLength(1);
   });
 
-  it('treats an unreadable path (a directory) as empty instead of crashing', async () => {
+  it('reports a path it cannot read (a directory) as a store error, not as empty, and says why', async () => {
     await mkdir(path, { recursive: true });
     const store = new FileStore(path, { logger });
-    await expect(store.load()).resolves.toBeUndefined();
-    expect(logger.find('warn', 'unreadable')).toHaveLength(1);
-    await expect(store.save(record)).rejects.toThrow();
-    expect(store.health().state).toBe('degraded');
+    await expect(store.load()).rejects.toBeInstanceOf(StoreReadError);
+    expect(logger.find('error', 'cannot be read')).toHaveLength(1);
+    await expect(store.save(record)).rejects.toBeInstanceOf(StoreReadError);
+    expect(store.health()).toEqual({ state: 'degraded', reason: expect.stringContaining('EISDIR') });
+  });
+
+  it('leaves a token file written by a newer SpotiPi alone instead of reading it as empty', async () => {
+    await mkdir(join(dir, 'state'), { recursive: true });
+    const newer = JSON.stringify({ version: 99, record });
+    await writeFile(path, newer, { mode: 0o600 });
+    const store = new FileStore(path, { logger });
+    await expect(store.load()).rejects.toThrow(/newer/);
+    await expect(store.save({ refreshToken: 'seed-token-cccccccccccc' })).rejects.toBeInstanceOf(
+      StoreReadError,
+    );
+    expect(await readFile(path, 'utf8')).toBe(newer);
+  });
+
+  it('never writes over a token file it may not read (EACCES after a sudo run), and a cache keeps serving from memory', async () => {
+    await new FileStore(path).save(record);
+    const before = await readFile(path, 'utf8');
+    // Tests may run as root, who reads anything: the refusal comes from an injected read.
+    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    const store = new FileStore(path, { logger, readFile: () => Promise.reject(denied) });
+    await expect(store.load()).rejects.toBeInstanceOf(StoreReadError);
+    const clock = new ManualClock();
+    const issuer = new FakeIssuer(clock);
+    const cache = new TokenCache({
+      refresh: issuer.refresh,
+      clock,
+      store,
+      seedRefreshToken: 'seed-refresh-token-dddddddddddd',
+    });
+    const token = await cache.getAccessToken();
+    expect(issuer.accepts(token)).toBe(true);
+    await clock.advance(60_000); // the cache tries to save again meanwhile
+    const snap = cache.snapshot();
+    expect(snap.store.health.state).toBe('degraded');
+    expect(snap.store.health.reason).toContain('EACCES');
+    await cache.close();
+    // Virtual minutes passed in real milliseconds: a save the cache stopped waiting for may still
+    // hold the lock file; it lets go without writing.
+    for (let i = 0; i < 500 && (await readdir(join(dir, 'state'))).length > 1; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
+    expect(await readFile(path, 'utf8')).toBe(before);
   });
 
   it('makes a token file that others can read private again', async () => {
     const store = new FileStore(path, { logger });
     await store.save(record);
     await chmod(path, 0o644);
-    expect(await store.load()).toEqual(record);
+    expect(await store.load()).toEqual({ ...record, version: 1 });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(logger.find('warn', 'readable by others')).toHaveLength(1);
   });
@@ -138,15 +180,56 @@ describe('FileStore', () => {
     expect(await store.load()).toEqual({
       refreshToken: record.refreshToken,
       seedFingerprint: record.seedFingerprint,
+      version: 2,
     });
   });
 
-  it('applies concurrent saves in call order', async () => {
+  it('applies concurrent saves in call order, each on top of the one before', async () => {
     const store = new FileStore(path, { logger });
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => store.save({ ...record, accessToken: `token-${i}` })),
+      Array.from({ length: 20 }, (_, i) => store.save({ ...record, accessToken: `token-${i}` }, i)),
     );
-    expect((await store.load())?.accessToken).toBe('token-19');
+    expect(await store.load()).toMatchObject({ accessToken: 'token-19', version: 20 });
+  });
+
+  it('lets one of two stores on one file (two processes) win a save based on the same version, and refuses the other', async () => {
+    const a = new FileStore(path, { logger });
+    const b = new FileStore(path, { logger });
+    await a.save(record);
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).save({ ...record, accessToken: `token-${i}` }, 1)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StaleWriteError);
+    expect((await a.load())?.version).toBe(2);
+    expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
+  });
+
+  it('takes over a lock file left by a dead process', async () => {
+    const a = new FileStore(path, { logger });
+    await mkdir(join(dir, 'state'), { recursive: true });
+    // pid 2^22+1 is above Linux's pid_max, so no live process owns it.
+    await writeFile(a.lockPath, `4194305 ${hostname()} deadbeef\n`);
+    expect(await a.save(record)).toBe(1);
+    expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
+  });
+
+  it('takes over a lock file left empty by a process killed between creating and writing it', async () => {
+    const a = new FileStore(path, { logger, lockTimeoutMs: 3_000 });
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(a.lockPath, '');
+    expect(await a.save(record)).toBe(1);
+    expect(await readdir(join(dir, 'state'))).toEqual(['token.json']);
+  });
+
+  it('waits for a live holder of the lock file and fails the save when it does not let go', async () => {
+    const a = new FileStore(path, { logger, lockTimeoutMs: 200 });
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(a.lockPath, `${process.pid} ${hostname()} cafebabe\n`);
+    await expect(a.save(record)).rejects.toThrow(/locked by another process/);
+    expect(await a.load()).toBeUndefined();
+    await rm(a.lockPath);
+    expect(await a.save(record)).toBe(1);
   });
 
   it('lets a restarted process reuse a still-valid token instead of refreshing', async () => {

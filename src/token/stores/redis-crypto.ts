@@ -18,6 +18,33 @@ export function parseEncryptionKey(text: string): Buffer {
   throw new Error('Redis encryption key must be 32 bytes, given as 64 hex characters or base64');
 }
 
+/** In a key list, this entry stands for "no encryption": write plain text (first) or read it (later). */
+export const PLAINTEXT_KEY = 'plaintext';
+
+/**
+ * Parses `SPOTIPI_REDIS_KEY`: one key, or a comma-separated list for a rollout or rotation. The
+ * first entry writes, every entry reads. `plaintext` as an entry means no encryption (undefined
+ * here), so a fleet can move from plain text to a key, or from one key to another, one restart at
+ * a time. Throws (never echoing a key) when an entry is not a key.
+ */
+export function parseEncryptionKeyList(text: string): Array<Buffer | undefined> {
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
+  if (entries.length === 0) throw new Error('Redis encryption key list is empty');
+  return entries.map((e, i) => {
+    if (e.toLowerCase() === PLAINTEXT_KEY) return undefined;
+    try {
+      return parseEncryptionKey(e);
+    } catch {
+      throw new Error(
+        `Redis encryption key ${i + 1} of ${entries.length} must be 32 bytes, given as 64 hex characters or base64, or "${PLAINTEXT_KEY}"`,
+      );
+    }
+  });
+}
+
 /**
  * AES-256-GCM sealing of token fields at rest. The additional data binds each ciphertext to
  * its Redis key and field, so a value copied to another field or key fails to open.

@@ -7,8 +7,10 @@ import {
   startRedisServer,
   waitFor,
 } from '../../../test/helpers/redis-server.js';
+import { StaleWriteError, StoreReadError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import { RecordingLogger } from '../test-helpers/recording-logger.js';
+import { TokenCache } from '../token-cache.js';
 import type { TokenRecord } from '../types.js';
 import { parseEncryptionKey } from './redis-crypto.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
@@ -33,6 +35,12 @@ async function subscribers(channel: string, count: number): Promise<void> {
     const reply = (await raw.pubsub('NUMSUB', channel)) as [string, number];
     return Number(reply[1]) >= count;
   }, `${count} subscriber(s) on the change channel`);
+}
+
+/** Saves on top of whatever the store holds (these tests are about Redis, not about versions). */
+async function saveOnTop(s: RedisStore, rec: TokenRecord): Promise<number> {
+  const version = (await s.load())?.version ?? 0;
+  return s.save(rec, version);
 }
 
 function store(overrides: Partial<RedisStoreOptions> & { clientId: string }): RedisStore {
@@ -61,10 +69,10 @@ describe('RedisStore', () => {
     const clientId = randomUUID();
     const a = store({ clientId });
     expect(await a.load()).toBeUndefined();
-    await a.save(record);
-    expect(await a.load()).toEqual(record);
+    await saveOnTop(a, record);
+    expect(await a.load()).toEqual({ ...record, version: expect.any(Number) });
     // A second process (another store on the same key) sees the same record.
-    expect(await store({ clientId }).load()).toEqual(record);
+    expect(await store({ clientId }).load()).toEqual({ ...record, version: expect.any(Number) });
     expect(a.key).toBe(`spotipi:token:${clientId}`);
   });
 
@@ -72,7 +80,7 @@ describe('RedisStore', () => {
     const clientId = randomUUID();
     const alice = store({ clientId, user: 'alice' });
     const bob = store({ clientId, user: 'bob' });
-    await alice.save(record);
+    await saveOnTop(alice, record);
     expect(await bob.load()).toBeUndefined();
     expect(alice.key).toBe(`spotipi:token:${clientId}:alice`);
   });
@@ -80,22 +88,23 @@ describe('RedisStore', () => {
   it('drops absent fields on save but never the stored refresh token', async () => {
     const clientId = randomUUID();
     const a = store({ clientId });
-    await a.save(record);
-    await a.save({ accessToken: 'access-token-BBB', expiresAt: 5, expiresIn: 60 });
+    await saveOnTop(a, record);
+    await saveOnTop(a, { accessToken: 'access-token-BBB', expiresAt: 5, expiresIn: 60 });
     expect(await a.load()).toEqual({
       accessToken: 'access-token-BBB',
       expiresAt: 5,
       expiresIn: 60,
       refreshToken: record.refreshToken,
+      version: 2,
     });
   });
 
   it('invalidates only while the stored access token is the rejected one, keeping the refresh token', async () => {
     const clientId = randomUUID();
     const a = store({ clientId });
-    await a.save(record);
+    await saveOnTop(a, record);
     expect(await a.invalidate('some-older-token')).toBe(false);
-    expect(await a.load()).toEqual(record);
+    expect(await a.load()).toEqual({ ...record, version: expect.any(Number) });
 
     expect(await a.invalidate(record.accessToken!)).toBe(true);
     const after = await a.load();
@@ -109,7 +118,7 @@ describe('RedisStore', () => {
   it('lets exactly one of many concurrent invalidations of the same token win', async () => {
     const clientId = randomUUID();
     const instances = Array.from({ length: 8 }, () => store({ clientId }));
-    await instances[0]!.save(record);
+    await saveOnTop(instances[0]!, record);
     const results = await Promise.all(instances.map((s) => s.invalidate(record.accessToken!)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
@@ -174,10 +183,10 @@ describe('RedisStore', () => {
     // A poll interval longer than the test timeout: only the notification can wake the waiter.
     const waiter = store({ clientId, pollIntervalMs: 120_000 });
     const writer = store({ clientId });
-    await writer.save(record);
+    await saveOnTop(writer, record);
     const waiting = waiter.waitForChange(record.accessToken, 60_000);
     await subscribers(waiter.channel, 1);
-    await writer.save({ ...record, accessToken: 'access-token-NEW' });
+    await saveOnTop(writer, { ...record, accessToken: 'access-token-NEW' });
     const seen = await waiting;
     expect(seen?.accessToken).toBe('access-token-NEW');
     expect(seen?.refreshToken).toBe(record.refreshToken);
@@ -186,7 +195,7 @@ describe('RedisStore', () => {
   it('returns at once when the record already differs, and undefined when nothing changes in time', async () => {
     const clientId = randomUUID();
     const a = store({ clientId, pollIntervalMs: 20 });
-    await a.save(record);
+    await saveOnTop(a, record);
     expect((await a.waitForChange('an-older-token', 10_000))?.accessToken).toBe(record.accessToken);
     expect(await a.waitForChange(record.accessToken, 100)).toBeUndefined();
     // An invalidation (no token yet) is not the awaited change either.
@@ -207,28 +216,29 @@ describe('RedisStore', () => {
     });
     const unsubscribe = b.onChange((r) => seenByB.push(r));
     await subscribers(a.channel, 2);
-    await a.save(record);
+    await saveOnTop(a, record);
     await waitFor(() => seenByB.length === 1, 'b to hear about the save');
-    expect(seenByB[0]).toEqual(record);
+    expect(seenByB[0]).toEqual({ ...record, version: expect.any(Number) });
     await b.invalidate(record.accessToken!);
     await waitFor(() => seenByA.length === 1, 'a to hear about the invalidation');
     expect(seenByA[0]?.accessToken).toBeUndefined();
     expect(seenByA[0]?.refreshToken).toBe(record.refreshToken);
     expect(infoSeenByA[0]).toEqual({ invalidatedFingerprint: fingerprint(record.accessToken) });
     unsubscribe();
-    await a.save(record);
+    await saveOnTop(a, record);
     await new Promise((r) => setTimeout(r, 150));
     expect(seenByB).toHaveLength(1);
     expect(seenByA).toHaveLength(1);
   });
 
-  it('reads a key holding something else as empty, without calling it an outage', async () => {
+  it('reports a key holding something else as unreadable and leaves it alone, without calling it an outage', async () => {
     const clientId = randomUUID();
     const logger = new RecordingLogger();
     const a = store({ clientId, logger });
     await raw.set(a.key, 'not a hash');
-    expect(await a.load()).toBeUndefined();
+    await expect(a.load()).rejects.toBeInstanceOf(StoreReadError);
     await expect(a.save(record)).rejects.toThrow(/WRONGTYPE/);
+    expect(await raw.get(a.key)).toBe('not a hash');
     expect(a.health()).toEqual({ state: 'ok' });
     expect(logger.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
   });
@@ -237,26 +247,99 @@ describe('RedisStore', () => {
     const clientId = randomUUID();
     const key = randomBytes(32).toString('base64');
     const a = store({ clientId, encryptionKey: key });
-    await a.save(record);
+    await saveOnTop(a, record);
     const stored = await raw.hgetall(a.key);
     const dump = JSON.stringify(stored);
     expect(dump).not.toContain(record.refreshToken);
     expect(dump).not.toContain(record.accessToken);
     expect(stored.refreshToken).toMatch(/^gcm1:/);
-    expect(await store({ clientId, encryptionKey: key }).load()).toEqual(record);
+    expect(await store({ clientId, encryptionKey: key }).load()).toEqual({
+      ...record,
+      version: expect.any(Number),
+    });
     // Invalidation still compares correctly although the stored value is ciphertext.
     expect(await a.invalidate(record.accessToken!)).toBe(true);
   });
 
-  it('treats a record sealed with another key, or read without a key, as empty and says so', async () => {
+  it('reports a record sealed with another key, or read without a key, as unreadable (not empty) and refuses to write over it', async () => {
     const clientId = randomUUID();
-    await store({ clientId, encryptionKey: randomBytes(32).toString('hex') }).save(record);
+    await store({ clientId, encryptionKey: randomBytes(32).toString('hex') }).save(record, 0);
+    const before = await raw.hgetall(`spotipi:token:${clientId}`);
     const logger = new RecordingLogger();
-    expect(await store({ clientId, encryptionKey: randomBytes(32), logger }).load()).toBeUndefined();
-    expect(await store({ clientId, logger }).load()).toBeUndefined();
+    const otherKey = store({ clientId, encryptionKey: randomBytes(32), logger });
+    await expect(otherKey.load()).rejects.toThrow(/cannot be decrypted.*SPOTIPI_REDIS_KEY/);
+    await expect(store({ clientId, logger }).load()).rejects.toBeInstanceOf(StoreReadError);
+    // A seed written "over the empty store" is refused: the record is not empty.
+    await expect(otherKey.save({ refreshToken: 'seed-refresh-token-zzzzzzzz' }, 0)).rejects.toBeInstanceOf(
+      StaleWriteError,
+    );
+    expect(await raw.hgetall(`spotipi:token:${clientId}`)).toEqual(before);
     const warnings = logger.lines.filter((l) => l.level === 'warn');
     expect(warnings).toHaveLength(2);
     expect(JSON.stringify(logger.lines)).not.toContain(record.refreshToken);
+  });
+
+  it('3: a server started with another key and a seed leaves the fleet’s record alone, serves from memory, and its status says why', async () => {
+    const clientId = randomUUID();
+    const fleetKey = randomBytes(32).toString('base64');
+    await store({ clientId, encryptionKey: fleetKey }).save(record, 0);
+    const before = await raw.hgetall(`spotipi:token:${clientId}`);
+    let issued = 0;
+    const cache = new TokenCache({
+      refresh: async () => ({ accessToken: `local-access-token-${++issued}-aaaaaaaa`, expiresIn: 3600 }),
+      store: store({ clientId, encryptionKey: randomBytes(32) }),
+      seedRefreshToken: 'seed-refresh-token-from-env-zzzz',
+      lockWaitMs: 200,
+    });
+    try {
+      await expect(cache.getAccessToken()).resolves.toMatch(/^local-access-token-/);
+      await new Promise((r) => setTimeout(r, 1_500)); // a retried save meanwhile must not land either
+      expect(await raw.hgetall(`spotipi:token:${clientId}`)).toEqual(before);
+      expect(cache.snapshot().store.health).toEqual({
+        state: 'degraded',
+        reason: expect.stringMatching(/cannot be decrypted.*SPOTIPI_REDIS_KEY/),
+      });
+      // The fleet's own instances still read their token.
+      expect((await store({ clientId, encryptionKey: fleetKey }).load())?.refreshToken).toBe(
+        record.refreshToken,
+      );
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('rotates keys with a list: the first key writes, every key reads, "plaintext" reads a record from before the key', async () => {
+    const clientId = randomUUID();
+    const [oldKey, newKey] = [randomBytes(32).toString('base64'), randomBytes(32).toString('hex')];
+    await store({ clientId }).save(record, 0);
+    // Rolling a first key out: read plain text too, still write it, then write sealed.
+    expect(await store({ clientId, encryptionKey: `${oldKey},plaintext` }).load()).toMatchObject(record);
+    await expect(store({ clientId, encryptionKey: oldKey }).load()).rejects.toBeInstanceOf(StoreReadError);
+    await store({ clientId, encryptionKey: `${oldKey},plaintext` }).save(record, 1);
+    expect((await raw.hget(`spotipi:token:${clientId}`, 'refreshToken')) ?? '').toMatch(/^gcm1:/);
+    // Rotating: instances on "old,new" and on "new,old" read each other's writes.
+    const early = store({ clientId, encryptionKey: `${oldKey},${newKey}` });
+    const late = store({ clientId, encryptionKey: `${newKey},${oldKey}` });
+    expect(await late.load()).toMatchObject(record);
+    await late.save({ ...record, accessToken: 'sealed-with-the-new-key' }, 2);
+    expect((await early.load())?.accessToken).toBe('sealed-with-the-new-key');
+    expect((await store({ clientId, encryptionKey: newKey }).load())?.accessToken).toBe(
+      'sealed-with-the-new-key',
+    );
+  });
+
+  it('refuses a save based on a stale version (compare-and-set in one script) and lets exactly one of concurrent ones win', async () => {
+    const clientId = randomUUID();
+    const instances = Array.from({ length: 6 }, () => store({ clientId }));
+    expect(await instances[0]!.save(record, 0)).toBe(1);
+    const results = await Promise.allSettled(
+      instances.map((s, i) => s.save({ ...record, accessToken: `token-${i}` }, 1)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(StaleWriteError);
+    expect(refused.reason.storedVersion).toBe(2);
+    expect((await instances[0]!.load())?.version).toBe(2);
   });
 
   it('rejects malformed encryption keys without echoing them', () => {
@@ -291,8 +374,8 @@ describe('RedisStore while Redis comes and goes', () => {
 
       await own.start();
       await waitFor(() => s.health().state === 'ok', 'the store to reconnect');
-      await s.save(record);
-      expect(await s.load()).toEqual(record);
+      await saveOnTop(s, record);
+      expect(await s.load()).toEqual({ ...record, version: expect.any(Number) });
     } finally {
       await own.dispose();
     }
@@ -307,7 +390,7 @@ describe('RedisStore while Redis comes and goes', () => {
     try {
       const seen: (TokenRecord | undefined)[] = [];
       a.onChange((r) => seen.push(r));
-      await a.save(record);
+      await saveOnTop(a, record);
       expect(a.health()).toEqual({ state: 'ok' });
 
       await own.kill();
@@ -327,7 +410,7 @@ describe('RedisStore while Redis comes and goes', () => {
       // An empty Redis after the restart is not news (it must not read as "drop your token").
       await new Promise((r) => setTimeout(r, 200));
       expect(seen).toEqual([]);
-      await b.save({ ...record, accessToken: 'after-restart' });
+      await saveOnTop(b, { ...record, accessToken: 'after-restart' });
       await waitFor(() => seen.at(-1)?.accessToken === 'after-restart', 'notifications to flow again');
       expect(seen).toHaveLength(1);
     } finally {
@@ -349,7 +432,7 @@ describe('RedisStore while Redis comes and goes', () => {
     try {
       const seen: (TokenRecord | undefined)[] = [];
       a.onChange((r) => seen.push(r));
-      await a.save(record);
+      await saveOnTop(a, record);
       await waitFor(
         async () => String(await control.client('LIST')).includes('name=a-sub'),
         'a to subscribe',
@@ -362,7 +445,7 @@ describe('RedisStore while Redis comes and goes', () => {
         .map((line) => /id=(\d+)/.exec(line)?.[1]);
       expect(ids).toHaveLength(2);
       await Promise.all(ids.map((id) => control.client('KILL', 'ID', id!)));
-      await b.save({ ...record, accessToken: 'saved-while-a-was-away' });
+      await saveOnTop(b, { ...record, accessToken: 'saved-while-a-was-away' });
       expect(seen).toEqual([]);
       await waitFor(() => seen.some((r) => r?.accessToken === 'saved-while-a-was-away'), 'a to resync');
     } finally {
@@ -383,7 +466,7 @@ describe('RedisStore while Redis comes and goes', () => {
       expect(info).toEqual({ invalidatedFingerprint: fingerprint(record.accessToken) });
 
       // A later save supersedes the invalidation: nothing stale is replayed after the next cut.
-      await b.save({
+      await saveOnTop(b, {
         ...record,
         accessToken: undefined,
         expiresAt: undefined,
@@ -404,10 +487,10 @@ describe('RedisStore while Redis comes and goes', () => {
   it('replays a refresh token saved without an access token (a login) to listeners that were cut off', async () => {
     const { own, b, control, seen } = await listenerAboutToBeCutOff();
     try {
-      await b.save({ refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000' });
+      await saveOnTop(b, { refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000' });
       await waitFor(() => seen.length > 0, 'a to resync');
       expect(seen[0]).toEqual([
-        { refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000' },
+        { refreshToken: 'refresh-token-new-login', seedFingerprint: 'ffff0000', version: expect.any(Number) },
         undefined,
       ]);
     } finally {
@@ -420,7 +503,7 @@ describe('RedisStore while Redis comes and goes', () => {
     const clientId = randomUUID();
     const logger = new RecordingLogger();
     const a = store({ clientId, logger, commandTimeoutMs: 150 });
-    await a.save(record);
+    await saveOnTop(a, record);
     const control = new Redis(redis.url);
     try {
       await control.client('PAUSE', 1000, 'ALL');
@@ -441,7 +524,7 @@ describe('RedisStore while Redis comes and goes', () => {
   it('releases waiters and connections on close', async () => {
     const clientId = randomUUID();
     const a = store({ clientId, pollIntervalMs: 120_000 });
-    await a.save(record);
+    await saveOnTop(a, record);
     const waiting = a.waitForChange(record.accessToken, 120_000);
     await subscribers(a.channel, 1);
     await a.close();
@@ -467,7 +550,7 @@ async function listenerAboutToBeCutOff() {
   const control = new Redis(own.url);
   const seen: Array<[TokenRecord | undefined, unknown]> = [];
   a.onChange((r, info) => seen.push([r, info]));
-  await a.save(record);
+  await saveOnTop(a, record);
   await cutOffStore(control, 'a');
   return { own, a, b, control, seen };
 }

@@ -4,6 +4,7 @@
  * Layout (key per client id and optional user, prefix `spotipi:token`):
  *   <prefix>:<clientId>[:<user>]          hash: accessToken, accessTokenHash (SHA-256), expiresAt,
  *                                         obtainedAt, expiresIn, scope, refreshToken, seedFingerprint, version,
+ *                                         grantId, authorizedAt, authorizedAtEstimated,
  *                                         invalidatedFingerprint (of the token an invalidation dropped, until the next save)
  *   <prefix>:<clientId>[:<user>]:lock     the refresh lock (SET NX PX, random value, Lua compare-and-delete;
  *                                         the holder renews its TTL by compare-and-PEXPIRE while it refreshes)
@@ -12,16 +13,19 @@
  * Security: without `encryptionKey` the access and refresh tokens are stored in plain text, so
  * anyone who can read this Redis (or its dumps, replicas, MONITOR output) can act as the Spotify
  * user until the refresh token is revoked. With a 32-byte key (AES-256-GCM, a fresh IV per write,
- * the key and field name as additional data) Redis holds only ciphertext; every instance of the
- * fleet needs the same key, and a record sealed with another key reads as empty (logged), so the
- * instance falls back to its configured refresh token. Generate a key with `openssl rand -base64 32`.
+ * the key and field name as additional data) Redis holds only ciphertext. A key list (first
+ * writes, all read; `plaintext` for none) rolls a key out or rotates it one restart at a time. A
+ * record this instance cannot decrypt is reported (StoreReadError), never read as empty and never
+ * written over: saves are compare-and-set on `version` in one Lua script.
+ * Generate a key with `openssl rand -base64 32`.
  * The hash of the access token is stored unencrypted (for compare-and-delete); it does not reveal it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { systemClock } from '../clock.js';
+import { StaleWriteError, StoreReadError } from '../errors.js';
 import type { Clock, Logger, StoreHealth, StoreLock, TokenRecord, TokenStore } from '../types.js';
-import { FieldCipher, parseEncryptionKey } from './redis-crypto.js';
+import { FieldCipher, parseEncryptionKeyList } from './redis-crypto.js';
 
 /** Options of a Redis-backed, fleet-shared token store. */
 export interface RedisStoreOptions {
@@ -35,9 +39,11 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /**
    * 32-byte AES-256-GCM key (64 hex chars or base64) that encrypts the access and refresh
-   * tokens at rest. Without it, anyone who can read Redis can read the tokens.
+   * tokens at rest. Without it, anyone who can read Redis can read the tokens. A comma-separated
+   * list (or an array) rolls keys: the first writes, every one reads; `plaintext` (or undefined
+   * in an array) stands for no encryption.
    */
-  encryptionKey?: string | Buffer;
+  encryptionKey?: string | Buffer | ReadonlyArray<string | Buffer | undefined>;
   logger?: Logger;
   /** Drives waitForChange timeouts and polling. Default: the system clock. */
   clock?: Clock;
@@ -87,6 +93,23 @@ if redis.call('HGET', KEYS[1], 'accessTokenHash') == ARGV[1] then
 end
 return 0`;
 
+// Compare-and-set save: writes only while the stored version is ARGV[1] (0: no record), as
+// ARGV[1] + 1, and publishes in the same script. ARGV[4] field/value pairs follow, then the
+// fields to drop. Returns {1, new version} or {0, stored version}.
+const SAVE = `
+local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '0') or 0
+if stored ~= tonumber(ARGV[1]) then return {0, stored} end
+local n = tonumber(ARGV[4])
+local args = {}
+for i = 1, n * 2 do args[i] = ARGV[4 + i] end
+if n > 0 then redis.call('HSET', KEYS[1], unpack(args)) end
+local drops = {}
+for i = 5 + n * 2, #ARGV do drops[#drops + 1] = ARGV[i] end
+if #drops > 0 then redis.call('HDEL', KEYS[1], unpack(drops)) end
+redis.call('HSET', KEYS[1], 'version', stored + 1)
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return {1, stored + 1}`;
+
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function sha256(text: string): string {
@@ -113,6 +136,7 @@ function describe(err: unknown): string {
  */
 export class RedisStore implements TokenStore {
   readonly kind = 'redis';
+  readonly versioned = true;
   /** The Redis key of the token record. */
   readonly key: string;
   readonly lockKey: string;
@@ -121,7 +145,10 @@ export class RedisStore implements TokenStore {
   private readonly client: Redis;
   private subscriber: Redis | undefined;
   private readonly instanceId = randomUUID();
+  /** Seals new values (undefined: plain text). */
   private readonly cipher: FieldCipher | undefined;
+  /** Opens stored values, tried in order (undefined: plain text is accepted). */
+  private readonly readers: Array<FieldCipher | undefined>;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly startupWaitMs: number;
@@ -147,13 +174,9 @@ export class RedisStore implements TokenStore {
     this.clock = options.clock ?? systemClock;
     this.startupWaitMs = options.startupWaitMs ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    if (options.encryptionKey !== undefined) {
-      const key =
-        typeof options.encryptionKey === 'string'
-          ? parseEncryptionKey(options.encryptionKey)
-          : options.encryptionKey;
-      this.cipher = new FieldCipher(key);
-    }
+    const keys = keyList(options.encryptionKey);
+    this.readers = keys.map((k) => (k === undefined ? undefined : new FieldCipher(k)));
+    this.cipher = this.readers[0];
     this.client = new Redis(options.url, this.connectionOptions('main'));
     this.client.on('ready', () => this.onReady());
     this.client.on('error', (err: unknown) => this.onConnectionLost(describe(err)));
@@ -267,13 +290,32 @@ export class RedisStore implements TokenStore {
   }
 
   private openField(field: string, value: string): string {
-    if (this.cipher) return this.cipher.open(value, this.context(field));
-    if (FieldCipher.isSealed(value))
-      throw new Error('value is encrypted but no encryption key is configured');
-    return value;
+    if (!FieldCipher.isSealed(value)) {
+      if (this.readers.includes(undefined)) return value;
+      throw new Error(
+        'value is plain text but an encryption key is configured (list "plaintext" to accept it)',
+      );
+    }
+    for (const reader of this.readers) {
+      if (reader === undefined) continue;
+      try {
+        return reader.open(value, this.context(field));
+      } catch {
+        // sealed with another key of the list, or none of them
+      }
+    }
+    throw new Error(
+      this.cipher === undefined && !this.readers.some((r) => r !== undefined)
+        ? 'value is encrypted but no encryption key is configured'
+        : 'value was sealed with a key this instance does not have',
+    );
   }
 
-  /** Reads the shared record; undefined when absent or undecryptable (logged). Rejects while Redis is down. */
+  /**
+   * Reads the shared record; undefined when there is none. Throws StoreReadError when one exists
+   * that this instance cannot read (another encryption key, a non-hash value), and rejects while
+   * Redis is down.
+   */
   async load(): Promise<TokenRecord | undefined> {
     return (await this.loadWithInfo()).record;
   }
@@ -288,9 +330,9 @@ export class RedisStore implements TokenStore {
       if (!/WRONGTYPE/.test(describe(err))) throw err;
       this.logger.warn(
         { store: 'redis', key: this.key },
-        'redis token key holds a non-hash value; treating it as empty',
+        'redis token key holds a non-hash value; not overwriting it',
       );
-      return { record: undefined };
+      throw new StoreReadError(`redis key ${this.key} holds a non-hash value; it is left alone`);
     }
     const record = this.decode(fields);
     const dropped = fields.invalidatedFingerprint;
@@ -308,9 +350,11 @@ export class RedisStore implements TokenStore {
     } catch (err) {
       this.logger.warn(
         { store: 'redis', key: this.key, reason: describe(err) },
-        'redis token record cannot be decrypted (wrong or missing encryption key); treating it as empty',
+        'redis token record cannot be decrypted (check SPOTIPI_REDIS_KEY); not overwriting it',
       );
-      return undefined;
+      throw new StoreReadError(
+        `redis token record cannot be decrypted: ${describe(err)} (check SPOTIPI_REDIS_KEY on every instance)`,
+      );
     }
     const expiresAt = toNumber(fields.expiresAt);
     const obtainedAt = toNumber(fields.obtainedAt);
@@ -322,19 +366,26 @@ export class RedisStore implements TokenStore {
     if (expiresIn !== undefined) record.expiresIn = expiresIn;
     if (fields.scope !== undefined) record.scope = fields.scope;
     if (fields.seedFingerprint !== undefined) record.seedFingerprint = fields.seedFingerprint;
+    if (fields.grantId !== undefined) record.grantId = fields.grantId;
+    const authorizedAt = toNumber(fields.authorizedAt);
+    if (authorizedAt !== undefined) record.authorizedAt = authorizedAt;
+    if (fields.authorizedAtEstimated === '1') record.authorizedAtEstimated = true;
+    record.version = toNumber(fields.version) ?? 0;
     return record;
   }
 
   /**
-   * Replaces the shared record and notifies the fleet. A record without a refresh token keeps
-   * the stored one, so no writer can drop the fleet's refresh token by omission.
+   * Replaces the shared record if its version is still `expectedVersion` (0: none), as one Lua
+   * script that also notifies the fleet; throws StaleWriteError otherwise. A record without a
+   * refresh token keeps the stored one, so no writer can drop the fleet's refresh token by omission.
    */
-  async save(record: TokenRecord): Promise<void> {
-    const set: Fields = {};
+  async save(record: TokenRecord, expectedVersion = 0): Promise<number> {
+    const set: string[] = [];
     const drop: string[] = [];
-    const put = (field: string, value: string | number | undefined, secret = false) => {
-      if (value === undefined) drop.push(field);
-      else set[field] = secret ? this.sealField(field, String(value)) : String(value);
+    const put = (field: string, value: string | number | boolean | undefined, secret = false) => {
+      if (value === undefined || value === false) drop.push(field);
+      else
+        set.push(field, secret ? this.sealField(field, String(value)) : value === true ? '1' : String(value));
     };
     put('accessToken', record.accessToken, true);
     put('accessTokenHash', record.accessToken === undefined ? undefined : sha256(record.accessToken));
@@ -343,19 +394,31 @@ export class RedisStore implements TokenStore {
     put('expiresIn', record.expiresIn);
     put('scope', record.scope);
     put('seedFingerprint', record.seedFingerprint);
+    put('grantId', record.grantId);
+    put('authorizedAt', record.authorizedAt);
+    put('authorizedAtEstimated', record.authorizedAtEstimated);
     drop.push('invalidatedFingerprint'); // a save is newer than any invalidation before it
-    if (record.refreshToken !== undefined)
-      set.refreshToken = this.sealField('refreshToken', record.refreshToken);
-    await this.run('save', async () => {
-      const tx = this.client.multi();
-      if (Object.keys(set).length > 0) tx.hset(this.key, set);
-      if (drop.length > 0) tx.hdel(this.key, ...drop);
-      tx.hincrby(this.key, 'version', 1);
-      tx.publish(this.channel, this.message(NOTIFY_SAVE));
-      const results = await tx.exec();
-      const failed = results?.find(([err]) => err);
-      if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
-    });
+    if (record.refreshToken !== undefined) put('refreshToken', record.refreshToken, true);
+    const reply = (await this.run('save', () =>
+      this.client.eval(
+        SAVE,
+        1,
+        this.key,
+        String(expectedVersion),
+        this.channel,
+        this.message(NOTIFY_SAVE),
+        String(set.length / 2),
+        ...set,
+        ...drop,
+      ),
+    )) as [number, number];
+    if (reply[0] !== 1) {
+      throw new StaleWriteError(
+        `stale write: redis holds version ${reply[1]}, not ${expectedVersion}`,
+        reply[1],
+      );
+    }
+    return reply[1];
   }
 
   /** Drops the shared access token only if it is still `accessToken`, atomically; true when dropped. */
@@ -535,4 +598,14 @@ export function createRedisStore(options: {
   logger?: Logger;
 }): RedisStore {
   return new RedisStore(options);
+}
+
+/** The keys of `encryptionKey`, first (the writer) first; [undefined] without encryption. */
+function keyList(given: RedisStoreOptions['encryptionKey']): Array<Buffer | undefined> {
+  if (given === undefined) return [undefined];
+  if (typeof given === 'string') return parseEncryptionKeyList(given);
+  if (Buffer.isBuffer(given)) return [given];
+  const list = given.flatMap((k) => (typeof k === 'string' ? parseEncryptionKeyList(k) : [k]));
+  if (list.length === 0) throw new Error('Redis encryption key list is empty');
+  return list;
 }

@@ -1,7 +1,7 @@
 import { systemClock } from '../clock.js';
 import { fingerprint } from '../fingerprint.js';
 import type { Clock, StoreChangeInfo, StoreHealth, StoreLock, TokenRecord, TokenStore } from '../types.js';
-import { withoutAccessToken } from './memory-store.js';
+import { nextVersion, withoutAccessToken } from './memory-store.js';
 
 type Listener = (record: TokenRecord | undefined, info?: StoreChangeInfo) => void;
 
@@ -19,6 +19,8 @@ interface Waiter {
 export class SharedMemoryBackend {
   /** When true, every store call rejects (the server is unreachable). */
   down = false;
+  /** Each call takes this long on the clock (a slow network); 0 answers in the next microtask. */
+  latencyMs = 0;
   private record: TokenRecord | undefined;
   private lock: { owner: number; until: number } | undefined;
   private nextOwner = 1;
@@ -40,6 +42,12 @@ export class SharedMemoryBackend {
     return this.record ? { ...this.record } : undefined;
   }
 
+  /** @internal Waits out the latency of one call. */
+  async pause(): Promise<void> {
+    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    else await Promise.resolve();
+  }
+
   /** @internal */
   check(): void {
     if (this.down) throw new Error('shared store unreachable');
@@ -50,14 +58,26 @@ export class SharedMemoryBackend {
     return this.peek();
   }
 
-  /** @internal */
-  write(from: SharedMemoryStore, record: TokenRecord | undefined, info?: StoreChangeInfo): void {
-    this.record = record ? { ...record } : undefined;
+  /** Ends the current lock now, as if its TTL ran out (tests of a holder that stalled). */
+  expireLock(): void {
+    this.lock = undefined;
+  }
+
+  /** @internal Writes `record` as the next version if the stored one is `expected`; returns the new version. */
+  write(
+    from: SharedMemoryStore,
+    record: TokenRecord,
+    expected: number | undefined,
+    info?: StoreChangeInfo,
+  ): number {
+    const version = nextVersion(this.record?.version ?? 0, expected);
+    this.record = { ...record, version };
     const changed = this.record?.accessToken;
     const woken = this.waiters.filter((w) => w.current !== changed);
     this.waiters = this.waiters.filter((w) => w.current === changed);
     for (const w of woken) w.resolve(this.peek());
     for (const conn of this.connections) if (conn !== from) conn.notify(this.peek(), info);
+    return version;
   }
 
   /** @internal */
@@ -99,6 +119,11 @@ export class SharedMemoryBackend {
 /** One connection to a {@link SharedMemoryBackend}; implements the shared-store methods. */
 export class SharedMemoryStore implements TokenStore {
   readonly kind = 'shared-memory';
+  readonly versioned = true;
+  /** When true, every call of this connection rejects (its process crashed or was cut off). */
+  dead = false;
+  /** When true, change notices to this connection are lost (a dropped pub/sub message). */
+  deaf = false;
   private readonly listeners = new Set<Listener>();
 
   /** Use `backend.connect()`. */
@@ -106,25 +131,30 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Reads the shared record. */
   async load(): Promise<TokenRecord | undefined> {
-    await Promise.resolve();
-    this.backend.check();
+    await this.backend.pause();
+    this.check();
     return this.backend.read();
   }
 
-  /** Replaces the shared record and tells the other connections. */
-  async save(record: TokenRecord): Promise<void> {
-    await Promise.resolve();
+  /** Replaces the shared record if it is still `expectedVersion`, and tells the other connections. */
+  async save(record: TokenRecord, expectedVersion?: number): Promise<number> {
+    await this.backend.pause();
+    this.check();
+    return this.backend.write(this, record, expectedVersion);
+  }
+
+  private check(): void {
+    if (this.dead) throw new Error('connection lost');
     this.backend.check();
-    this.backend.write(this, record);
   }
 
   /** Drops the shared access token if it is still `accessToken`, telling the others which one. */
   async invalidate(accessToken: string): Promise<boolean> {
-    await Promise.resolve();
-    this.backend.check();
+    await this.backend.pause();
+    this.check();
     const record = this.backend.read();
     if (!record || record.accessToken !== accessToken) return false;
-    this.backend.write(this, withoutAccessToken(record), {
+    this.backend.write(this, withoutAccessToken(record), record.version ?? 0, {
       invalidatedFingerprint: fingerprint(accessToken),
     });
     return true;
@@ -132,19 +162,19 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Takes the lock for `ttlMs` unless a live holder has it. */
   async acquireLock(ttlMs: number): Promise<StoreLock | undefined> {
-    await Promise.resolve();
-    this.backend.check();
+    await this.backend.pause();
+    this.check();
     const owner = this.backend.tryLock(ttlMs);
     if (owner === undefined) return undefined;
     return {
       release: async () => {
-        await Promise.resolve();
-        this.backend.check();
+        await this.backend.pause();
+        this.check();
         this.backend.unlock(owner);
       },
       extend: async (ttl: number) => {
-        await Promise.resolve();
-        this.backend.check();
+        await this.backend.pause();
+        this.check();
         return this.backend.extendLock(owner, ttl);
       },
     };
@@ -152,8 +182,8 @@ export class SharedMemoryStore implements TokenStore {
 
   /** Resolves with the record once its access token is not `current`, or undefined after `timeoutMs`. */
   async waitForChange(current: string | undefined, timeoutMs: number): Promise<TokenRecord | undefined> {
-    await Promise.resolve();
-    this.backend.check();
+    await this.backend.pause();
+    this.check();
     const now = this.backend.read();
     if (now?.accessToken !== current) return now;
     const timer = new AbortController();
@@ -194,6 +224,7 @@ export class SharedMemoryStore implements TokenStore {
 
   /** @internal */
   notify(record: TokenRecord | undefined, info?: StoreChangeInfo): void {
+    if (this.dead || this.deaf) return;
     for (const listener of this.listeners) listener(record, info);
   }
 }
