@@ -11,6 +11,8 @@ const SHELL = [
   'icons/icon.svg',
   'js/main.js',
   'js/alarms.js',
+  'js/alarm-safety.js',
+  'js/alarm-safety-model.js',
   'js/api.js',
   'js/artist-view.js',
   'js/chart.js',

@@ -1,7 +1,10 @@
 /** Alarms, the scheduler, snooze and the sleep timer. Knows nothing about HTTP frameworks. */
+export { ALARMS_FILE_VERSION, AlarmsFileError, decodeAlarmsFile, encodeAlarmsFile } from './alarms-file.js';
+export { chimeWav } from './chime.js';
 export { DEVICES_FILE, DeviceMemory, type RememberedDevice } from './device-memory.js';
 export { AlarmError, ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
 export type { FallbackSound } from './fallback-port.js';
+export { CommandFallbackSound, resolveFallbackCommand } from './fallback-sound.js';
 export {
   IMPORTED_ALARM_ID,
   type ImportReport,
@@ -20,7 +23,8 @@ export {
   type SleepInput,
 } from './model.js';
 export type { AlarmPlayer, PlayerDevice, PlayerState, PlayRequest } from './player.js';
-export type { Readiness } from './readiness.js';
+export { type AlarmReadinessReport, Preflight, type PreflightOptions } from './preflight.js';
+export { type Readiness, readinessFrom } from './readiness.js';
 export { formatInZone, nextFireTime } from './schedule.js';
 export {
   ALARMS_FILE,
@@ -40,3 +44,4 @@ export {
   SleepTimer,
   type SleepTimerOptions,
 } from './sleep-timer.js';
+export { UnreadableStateFileError } from './state-file.js';

@@ -241,11 +241,13 @@ describe('AlarmScheduler: restarts and missed alarms', () => {
     expect(logger.find('alarm was starting when the server stopped')).toHaveLength(1);
   });
 
-  it('moves an unreadable alarms file aside and starts empty', async () => {
+  it('refuses an unreadable alarms file and leaves it untouched instead of starting empty', async () => {
     await writeFile(join(dir, ALARMS_FILE), '{ not json');
-    const s = await startScheduler();
-    expect(s.list()).toEqual([]);
-    expect(logger.find('state file unreadable')).toHaveLength(1);
+    await expect(startScheduler()).rejects.toThrow(
+      /alarms\.json cannot be read safely: it is not valid JSON/,
+    );
+    expect(await readFile(join(dir, ALARMS_FILE), 'utf8')).toBe('{ not json');
+    expect(logger.find('state file cannot be read safely')).toHaveLength(1);
   });
 });
 

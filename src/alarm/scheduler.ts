@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
-import { fileSchema, type Ring, type RingState, runtimeSchema, type StoredAlarm } from './alarm-record.js';
+import { type Ring, type RingState, runtimeSchema, type StoredAlarm } from './alarm-record.js';
+import {
+  decodeAlarmsFile,
+  encodeAlarmsFile,
+  NO_PRESERVED_FIELDS,
+  type PreservedFields,
+} from './alarms-file.js';
 import { DeviceMemory } from './device-memory.js';
 import { ConflictError, describeError, NotFoundError, ValidationError } from './errors.js';
 import {
@@ -75,7 +81,9 @@ export class AlarmScheduler extends EventEmitter {
   readonly devices: DeviceMemory;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly file: JsonStateFile<{ version: 1; alarms: StoredAlarm[] }>;
+  private readonly file: JsonStateFile<ReturnType<typeof encodeAlarmsFile>>;
+  /** Fields of the alarms file this version does not know, written back unchanged (alarms-file.ts). */
+  private preserved: PreservedFields = NO_PRESERVED_FIELDS;
   private readonly alarms = new Map<string, StoredAlarm>();
   /** Starts, fades and silences rings (ringer.ts). */
   private readonly ringer: Ringer;
@@ -96,7 +104,7 @@ export class AlarmScheduler extends EventEmitter {
     }
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? noopLogger;
-    this.file = new JsonStateFile(join(opts.stateDir, ALARMS_FILE), this.log);
+    this.file = new JsonStateFile(join(opts.stateDir, ALARMS_FILE), this.log, 'refuse');
     this.devices = new DeviceMemory(opts.stateDir, this.clock, this.log);
     this.newId = opts.newId ?? (() => randomUUID().slice(0, 8));
     this.o = resolveTimings(opts);
@@ -174,14 +182,12 @@ export class AlarmScheduler extends EventEmitter {
   /** Reads the alarms file without scheduling anything (for offline edits such as import-config). */
   async load(): Promise<void> {
     this.alarms.clear();
-    const doc = await this.file.load((raw) => fileSchema.parse(raw) as { version: 1; alarms: StoredAlarm[] });
-    for (const entry of (doc?.alarms ?? []) as unknown[]) {
-      const parsed = z.object({ spec: alarmSpecSchema, runtime: runtimeSchema }).safeParse(entry);
-      if (!parsed.success) {
-        this.log.warn({ entry: JSON.stringify(entry).slice(0, 200) }, 'skipping an unreadable stored alarm');
-        continue;
-      }
-      const { spec, runtime } = parsed.data;
+    // Throws UnreadableStateFileError rather than dropping alarms it cannot read.
+    const decoded = await this.file.load((raw) =>
+      decodeAlarmsFile(raw, { spec: alarmSpecSchema, runtime: runtimeSchema }),
+    );
+    this.preserved = decoded?.preserved ?? NO_PRESERVED_FIELDS;
+    for (const { spec, runtime } of decoded?.entries ?? []) {
       const stored: StoredAlarm = { spec: { ...spec, days: sortDays(spec.days) }, runtime: { ...runtime } };
       this.alarms.set(spec.id, stored);
     }
@@ -483,7 +489,7 @@ export class AlarmScheduler extends EventEmitter {
   }
 
   private persist(): Promise<void> {
-    return this.file.save({ version: 1, alarms: [...this.alarms.values()] });
+    return this.file.save(encodeAlarmsFile([...this.alarms.values()], this.preserved));
   }
 
   private persistInBackground(): void {

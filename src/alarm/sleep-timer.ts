@@ -61,7 +61,7 @@ const lastSchema = z.object({
 });
 type LastRun = z.infer<typeof lastSchema>;
 
-const fileSchema = z.object({
+const fileSchema = z.looseObject({
   version: z.literal(1),
   defaults: defaultsSchema,
   timer: timerSchema.nullable(),
@@ -124,7 +124,7 @@ export class SleepTimer extends EventEmitter {
     super();
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? noopLogger;
-    this.file = new JsonStateFile(join(opts.stateDir, SLEEP_FILE), this.log);
+    this.file = new JsonStateFile(join(opts.stateDir, SLEEP_FILE), this.log, 'refuse');
     this.graceMs = opts.graceMs ?? 10 * 60_000;
     this.maxSleepMs = opts.maxSleepMs ?? 30_000;
     this.doc = {

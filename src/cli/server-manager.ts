@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import type { CliContext } from './context.js';
-import { CliError } from './exit-codes.js';
+import { CliError, ExitCode } from './exit-codes.js';
 import { readableLogLines } from './log-format.js';
 import { readLastLines } from './log-reader.js';
 import type { RotationOptions } from './log-rotation.js';
@@ -182,6 +182,8 @@ export async function startDetached(
       (lines.length > 0
         ? `Last log lines (${files.logFile}):\n${indent(readableLogLines(lines))}`
         : `The log ${files.logFile} is empty.`),
+    // The server's own exit code 2 (bad configuration, unreadable state file) passes through.
+    exit?.code === ExitCode.usage ? ExitCode.usage : ExitCode.failure,
   );
 }
 
@@ -274,6 +276,9 @@ function diagnose(lines: string[], settings: ManagerSettings): string {
     return `not allowed to listen on port ${settings.port} (ports below 1024 need privileges); `;
   }
   if (/Invalid configuration/.test(text)) return 'bad configuration (see the log lines below); ';
+  if (/cannot be read safely/.test(text))
+    return 'a state file cannot be read safely (see the log lines below); ';
+  if (/already uses the state dir/.test(text)) return 'another SpotiPi server uses this state dir; ';
   if (/ERR_MODULE_NOT_FOUND|Cannot find module/.test(text))
     return 'the build is incomplete (run `npm run build`); ';
   return '';

@@ -78,6 +78,8 @@ export interface Config {
   snoozeMinutes: number;
   /** How late an alarm missed while the server was down may still fire (and how long a ring retries Spotify). */
   alarmGraceMs: number;
+  /** The fallback chime: player command setting (undefined = aplay when present; "off") and delay. */
+  fallback: { command: string | undefined; afterMs: number };
   /** How long an alarm keeps trying its configured (idle or absent) speaker before another device plays. */
   deviceFallbackMs: number;
   libraryCacheMs: number;
@@ -195,6 +197,7 @@ export function loadConfig(sources: ConfigSources): Config {
     timezone: s.SPOTIPI_TIMEZONE ?? machineTimeZone(s.TZ),
     snoozeMinutes: s.SPOTIPI_SNOOZE_MINUTES,
     alarmGraceMs: s.SPOTIPI_ALARM_GRACE_MINUTES * 60_000,
+    fallback: { command: s.SPOTIPI_FALLBACK_COMMAND, afterMs: s.SPOTIPI_FALLBACK_AFTER_SECONDS * 1000 },
     deviceFallbackMs: s.SPOTIPI_DEVICE_FALLBACK_SECONDS * 1000,
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,

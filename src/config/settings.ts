@@ -144,6 +144,8 @@ export const settingsSchema = z.object({
   SPOTIPI_TIMEZONE: timeZone.optional(),
   SPOTIPI_SNOOZE_MINUTES: integer(1, 120).default(9),
   SPOTIPI_ALARM_GRACE_MINUTES: integer(0, 720).default(10),
+  SPOTIPI_FALLBACK_COMMAND: optionalString,
+  SPOTIPI_FALLBACK_AFTER_SECONDS: integer(10, 3600).default(120),
   SPOTIPI_DEVICE_FALLBACK_SECONDS: integer(0, 3600).default(120),
   TZ: z.string().optional(),
   LIBRARY_CACHE_SECONDS: seconds(0, 86_400).default(60),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AlarmReadinessReport } from '../alarm/preflight.js';
 import type { Config } from '../config/index.js';
 import type { AccountsClient } from '../spotify/accounts-client.js';
 import type { SpotifyWebApi } from '../spotify/web-api-client.js';
@@ -81,4 +82,6 @@ export interface AppDeps {
   sessionSecret: string;
   /** Base URL of the embedded emulator in demo mode. */
   emulatorUrl?: string;
+  /** The alarms' preflight readiness (`/readyz` answers 503 while one is failing). */
+  alarmReadiness?: () => AlarmReadinessReport;
 }

@@ -1,4 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AlarmReadinessReport } from '../alarm/preflight.js';
+import { readinessLevel } from '../alarm/readiness.js';
 import type { Clock, RefreshFn } from '../token/types.js';
 import type { TokenSnapshotView } from './deps.js';
 
@@ -109,6 +111,25 @@ export class AppMetrics {
     this.spotifyCalls.inc({ endpoint, status: String(status) });
     this.spotifyDuration.observe({ endpoint }, durationMs / 1000);
   };
+
+  /**
+   * Exports each enabled alarm's preflight readiness as `spotipi_alarm_readiness{alarm}`:
+   * 0 ok, 1 warning, 2 failing (alarms not checked yet are left out).
+   */
+  watchAlarmReadiness(report: () => AlarmReadinessReport): void {
+    new Gauge({
+      name: 'spotipi_alarm_readiness',
+      help: 'Alarm preflight readiness by alarm id: 0 ok, 1 warning (may not play as set), 2 failing (will not play)',
+      labelNames: ['alarm'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const alarm of report().alarms) {
+          if (alarm.readiness) this.set({ alarm: alarm.id }, readinessLevel(alarm.readiness));
+        }
+      },
+    });
+  }
 
   /** Records one token refresh. */
   observeRefresh(durationMs: number, outcome: 'success' | 'failure'): void {

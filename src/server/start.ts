@@ -15,12 +15,13 @@ import type { Clock, TokenStore } from '../token/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { accessControlEnabled } from './access.js';
-import { startAlarms } from './alarm-wiring.js';
+import { type PreparedAlarms, prepareAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
 import type { AppDeps, RoutePlugin } from './deps.js';
 import { createLogger, type PinoLogger } from './logger.js';
 import { LoginFlow } from './login-flow.js';
 import { AppMetrics, RefreshFailureTimer } from './metrics.js';
+import { acquireStateDirLock } from './state-dir-lock.js';
 import { chooseTokenStore } from './token-store.js';
 
 /** A running SpotiPi server. */
@@ -50,7 +51,7 @@ export interface StartOptions {
   store?: TokenStore;
   /**
    * Route plugins for alarms and the sleep timer. Default: the real scheduler and sleep timer on
-   * the state dir (`startAlarms`); given, these replace them (tests with a virtual alarm clock).
+   * the state dir (`prepareAlarms`); given, these replace them (tests with a virtual alarm clock).
    */
   plugins?: RoutePlugin[] | ((parts: ServerParts) => RoutePlugin[] | Promise<RoutePlugin[]>);
   /** Called before close() tears the rest down (stop schedulers). */
@@ -95,6 +96,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   try {
     ensurePrivateDir(config.stateDir);
+    // One server per state dir: a second one would overwrite the first's alarms and tokens.
+    const lock = await acquireStateDirLock(config.stateDir);
+    cleanups.push(() => lock.release());
+    if (lock.tookOverFrom !== undefined) {
+      logger.warn(
+        { pid: lock.tookOverFrom },
+        'took over the state dir lock of a server that is no longer running',
+      );
+    }
+
     let emulator: RunningEmulator | undefined;
     let spotifyConfig = config.spotify;
     let clientId = config.spotify.clientId ?? '';
@@ -186,10 +197,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     const parts: ServerParts = { config, logger, clock, spotify, tokenCache };
     let plugins: RoutePlugin[];
+    let alarms: PreparedAlarms | undefined;
     if (options.plugins === undefined) {
-      const alarms = await startAlarms(parts);
-      cleanups.push(alarms.stop);
+      alarms = await prepareAlarms(parts);
+      const prepared = alarms;
+      cleanups.push(() => prepared.stop());
       plugins = alarms.plugins;
+      metrics.watchAlarmReadiness(prepared.readiness);
     } else {
       plugins = typeof options.plugins === 'function' ? await options.plugins(parts) : options.plugins;
     }
@@ -207,6 +221,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
       sessionSecret: await sessionSecret(config, logger),
       ...(emulator ? { emulatorUrl: emulator.url } : {}),
+      ...(alarms ? { alarmReadiness: alarms.readiness } : {}),
     };
     const app = await buildApp(deps);
     cleanups.push(() => closeApp(app, config.shutdownTimeoutMs, logger));
@@ -221,6 +236,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     warnIfExposed(config, logger);
     logger.info({ url, mode: config.mode, store: store.kind }, `SpotiPi listening on ${url}`);
+    // Alarms fire only once the server is up: a start that fails (port taken) fires nothing.
+    await alarms?.start();
 
     let closing: Promise<void> | undefined;
     return {

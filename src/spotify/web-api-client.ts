@@ -74,6 +74,9 @@ export interface SearchOptions extends PageRequest {
   market?: string;
 }
 
+/** Catalogue item kinds `getCatalogItem` can fetch. */
+export type CatalogItemType = 'playlist' | 'album' | 'artist' | 'track';
+
 interface RequestSpec {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** Route template for metrics and errors, e.g. `/v1/playlists/{id}/items`. */
@@ -344,6 +347,19 @@ export class SpotifyWebApi {
   getAllPlaylistItems(playlistId: string): Promise<PlaylistItem[]> {
     return collectOffsetPages((offset, limit) => this.getPlaylistItems(playlistId, { offset, limit }), {
       concurrency: this.pageConcurrency,
+    });
+  }
+
+  /**
+   * `GET /v1/{playlists|albums|artists|tracks}/{id}`: one catalogue item, for checking that it
+   * still exists (a deleted playlist answers 404). Playlists are fetched with `fields=id,name`.
+   */
+  getCatalogItem(type: CatalogItemType, id: string): Promise<{ id: string; name: string }> {
+    return this.json({
+      method: 'GET',
+      route: `/v1/${type}s/{id}`,
+      path: `/v1/${type}s/${encodeURIComponent(id)}`,
+      ...(type === 'playlist' ? { query: { fields: 'id,name' } } : {}),
     });
   }
 

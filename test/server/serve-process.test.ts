@@ -43,7 +43,7 @@ function runServe(env: Record<string, string>): Run {
 async function listeningUrl(run: Run): Promise<string> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/\S+)/.exec(run.stdout());
+    const match = /listening on (http:\/\/[^\s"]+)/.exec(run.stdout());
     if (match?.[1]) return match[1];
     if (run.child.exitCode !== null) throw new Error(`serve exited early:\n${run.stdout()}\n${run.stderr()}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,5 @@
 /** The alarms card: list with next fire time and last result, add/edit form, enable toggle, delete, snooze/stop. */
+import { readinessLine, updateAlarmSafety } from './alarm-safety.js';
 import { api } from './api.js';
 import { byId, h, show } from './dom.js';
 import { DAY_CODES, describeDays, formatFireTime, normaliseTimeInput, weekdayNames } from './format.js';
@@ -105,6 +106,7 @@ function render() {
     active && !isRinging(active) ? 'alarms.snoozedTitle' : 'alarms.ringing',
   );
   byId('alarm-ringing-label').textContent = active ? `${active.time} ${active.label ?? ''}` : '';
+  updateAlarmSafety(alarms);
 }
 
 function renderAlarm(alarm, lang) {
@@ -162,6 +164,7 @@ function renderAlarm(alarm, lang) {
       ]),
       h('p', { class: 'alarm-next', text: next }),
       result ? h('p', { class: `alarm-result alarm-result-${result.status}`, text: result.text }) : null,
+      readinessLine(alarm),
       h('div', { class: 'alarm-actions' }, [test, edit, remove]),
     ],
   );

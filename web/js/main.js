@@ -1,4 +1,5 @@
 /** Boots the page: language, theme, notices, then each card with its own poller. */
+import { initAlarmSafety } from './alarm-safety.js';
 import { initAlarms, useForAlarm } from './alarms.js';
 import { api } from './api.js';
 import { initArtistView, openArtist } from './artist-view.js';
@@ -22,6 +23,7 @@ async function boot() {
   langSelect.value = language();
   langSelect.addEventListener('change', () => setLanguage(langSelect.value));
   initNotices();
+  initAlarmSafety();
   checkHealth();
 
   const pollers = [initNowPlaying(), initAlarms(), initSleep(), initTokenPanel()];

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { UnreadableStateFileError } from '../../alarm/state-file.js';
 import { type Config, ConfigError, loadConfig } from '../../config/index.js';
 import { type RunningServer, type StartOptions, startServer } from '../../server/start.js';
+import { StateDirLockedError } from '../../server/state-dir-lock.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { startSystemdNotifier } from '../systemd-notify.js';
@@ -47,6 +49,11 @@ export async function serve(
       );
     }
     if (e.code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
+    // A state file it cannot read safely is left untouched: exit 2 like a bad configuration.
+    if (err instanceof UnreadableStateFileError) {
+      throw new CliError(`SpotiPi did not start: ${err.message}`, ExitCode.usage);
+    }
+    if (err instanceof StateDirLockedError) throw new CliError(err.message);
     throw err;
   }
   ctx.stdout.write(`SpotiPi ${config.mode === 'demo' ? '(DEMO MODE) ' : ''}listening on ${server.url}\n`);
@@ -92,7 +99,7 @@ export function registerServe(program: Command, ctx: CliContext, options: StartO
     .option('--host <host>', 'interface to bind (default: $HOST or 127.0.0.1; 0.0.0.0 for the home network)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 stopped cleanly, 1 failed to start or stop, 2 invalid configuration.',
+      '\nExit codes: 0 stopped cleanly, 1 failed to start or stop (another server uses the state dir), 2 invalid configuration or a state file it cannot read safely.',
     )
     .action(async (flags: ServeFlags) => {
       await serve(ctx, flags, options);

@@ -1,11 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AlarmReadinessReport } from '../../alarm/preflight.js';
 import type { AppDeps } from '../deps.js';
 import { toHttpError } from '../errors.js';
 import { VERSION } from '../version.js';
 
 const READY_STATES = new Set(['valid', 'refreshing_ahead']);
 
-/** `/healthz` (the process is alive) and `/readyz` (a usable Spotify token exists, or why not). */
+/**
+ * `/healthz` (the process is alive) and `/readyz` (a usable Spotify token exists and no enabled
+ * alarm's preflight is failing, or why not).
+ */
 export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const startedAt = deps.clock.monotonic();
 
@@ -44,14 +48,39 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
       }
     }
     const snap = deps.tokenCache.snapshot();
+    const alarms = deps.alarmReadiness?.();
+    const failing = alarms?.alarms.filter((a) => a.readiness?.status === 'failing') ?? [];
+    if (failing.length > 0) {
+      // An alarm that will not play is a real outage for an alarm clock, not just a warning.
+      return reply.status(503).send({
+        status: 'not_ready',
+        mode: deps.config.mode,
+        state: snap.state,
+        reason: failing
+          .map((a) => `Your ${a.time} alarm will fail: ${a.readiness?.reasons[0] ?? ''}`)
+          .join('; '),
+        alarms: failing.map((a) => ({ id: a.id, label: a.label, time: a.time, readiness: a.readiness })),
+        ...(failing.some((a) => a.readiness?.needs_login) ? { login_url: '/login' } : {}),
+      });
+    }
     return {
       status: 'ready',
       mode: deps.config.mode,
       state: snap.state,
       time_until_expiry_minutes: snap.token_info?.time_until_expiry_minutes ?? null,
+      ...(alarms ? { alarms: alarmCounts(alarms) } : {}),
     };
   });
 };
+
+/** How many enabled alarms are in each readiness state (`unchecked` = not checked yet). */
+function alarmCounts(
+  report: AlarmReadinessReport,
+): Record<'ok' | 'warning' | 'failing' | 'unchecked', number> {
+  const counts = { ok: 0, warning: 0, failing: 0, unchecked: 0 };
+  for (const a of report.alarms) counts[a.readiness?.status ?? 'unchecked']++;
+  return counts;
+}
 
 class TimeoutError extends Error {}
 
