@@ -8,7 +8,7 @@
  *   BENCHMARKS.md themselves, and the `## ` sections that changed are kept verbatim; plain output
  *   is kept in a code block under a heading naming the script.
  *
- * Flags: --only a,b / --skip a,b (hot-path, herd, day, http, token, fleet, alarm), --no-build, --quick
+ * Flags: --only a,b / --skip a,b (hot-path, herd, day, http, footprint, token, fleet, alarm), --no-build, --quick
  * (small sizes, one run each: a smoke test of the whole pipeline, not figures to publish), and any
  * bench's own flags (--runs, --sizes, --duration, ...), passed to all of ours.
  */
@@ -45,6 +45,7 @@ const BENCHES: Bench[] = [
   },
   { id: 'day', script: 'bench/day.ts', owner: 'suite', quickArgs: ['--runs', '1', '--hours', '2'] },
   { id: 'http', script: 'bench/http.ts', owner: 'suite', quickArgs: ['--runs', '1', '--duration', '2'] },
+  { id: 'footprint', script: 'bench/footprint.ts', owner: 'suite', quickArgs: ['--quick'] },
   { id: 'token', script: 'bench/token.bench.ts', owner: 'other', quickArgs: [] },
   { id: 'fleet', script: 'bench/fleet.bench.ts', owner: 'other', quickArgs: [] },
   { id: 'alarm', script: 'bench/alarm-wake.bench.ts', owner: 'suite', quickArgs: [] },
@@ -126,6 +127,7 @@ const SUITE_TITLES = new Set([
   'Herd: concurrent callers on an expired token',
   "A day: 24 hours of the seed's workload",
   'HTTP: the server under autocannon',
+  'Footprint on a Raspberry Pi: memory, idle CPU, start-up, the page',
   'Alarm wake-up: device behaviours',
   'How to reproduce',
 ]);
@@ -149,8 +151,8 @@ async function main(): Promise<void> {
   const load = loadavg();
   const total = process.hrtime.bigint();
 
-  if (selected.some((b) => b.id === 'http') && !flags.has('no-build')) {
-    progress('building dist/ for the HTTP bench (npm run build)');
+  if (selected.some((b) => b.id === 'http' || b.id === 'footprint') && !flags.has('no-build')) {
+    progress('building dist/ for the HTTP and footprint benches (npm run build)');
     const code = await build();
     if (code !== 0) progress(`npm run build exited with ${code}; the HTTP bench uses whatever dist/ holds`);
   }
@@ -218,12 +220,12 @@ async function main(): Promise<void> {
     '```sh',
     'npm ci',
     'npm run bench                         # everything, about 5-10 minutes on 2 cores; rewrites BENCHMARKS.md',
-    'npm run bench -- --only herd,day      # some benches (hot-path, herd, day, http, token, fleet, alarm)',
+    'npm run bench -- --only herd,day      # some benches (hot-path, herd, day, http, footprint, token, fleet, alarm)',
     'npm run bench -- --quick              # smoke sizes, one run each',
     'npx tsx bench/herd.ts --sizes 1000,10000 --runs 5   # one bench alone; prints its section',
     '```',
     '',
-    'Flags of our benches: hot-path `--runs --ops --latency-ops`; herd `--sizes --runs --latency-ms --timeout-ms --sdk-max --sdk-runs`; day `--runs --hours`; http `--runs --duration --connections` (needs `npm run build`; the runner builds unless `--no-build`).',
+    'Flags of our benches: hot-path `--runs --ops --latency-ops`; herd `--sizes --runs --latency-ms --timeout-ms --sdk-max --sdk-runs`; day `--runs --hours`; http `--runs --duration --connections`; footprint `--runs --idle-from --idle-to` (these two need `npm run build`; the runner builds unless `--no-build`).',
     '',
   ].join('\n');
   writeFileSync(OUTPUT, [header, ...sections, ...kept.map((s) => s.text), reproduce].join('\n'));

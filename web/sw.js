@@ -1,46 +1,19 @@
 /**
  * Service worker: makes SpotiPi installable and lets the shell open when the Pi is briefly
- * unreachable. Network first, so a new version is picked up at once; API calls are never cached.
+ * unreachable. API calls are never cached.
+ *
+ * The build (scripts/build-web.mjs) fills SHELL with the page's content-hashed bundle, stylesheet
+ * and catalogue and names CACHE after them. Those files never change under their name, so they
+ * are served from the cache without asking the network (and installing costs no request: the
+ * browser already holds them). Everything else (the page itself, icons, manifest) is network
+ * first, so a new version shows at once, with the cached copy as the offline fallback. Served
+ * unbuilt from web/, SHELL is empty and the shell is cached as the page fetches it.
  */
-const CACHE = 'spotipi-shell-v1';
-const SHELL = [
-  './',
-  'app.css',
-  'i18n/catalogue.json',
-  'manifest.webmanifest',
-  'icons/icon.svg',
-  'js/main.js',
-  'js/alarms.js',
-  'js/alarm-safety.js',
-  'js/alarm-safety-model.js',
-  'js/api.js',
-  'js/artist-view.js',
-  'js/chart.js',
-  'js/dom.js',
-  'js/format.js',
-  'js/forms.js',
-  'js/i18n.js',
-  'js/icons.js',
-  'js/item-sheet.js',
-  'js/library.js',
-  'js/library-model.js',
-  'js/music-list.js',
-  'js/music-model.js',
-  'js/notices.js',
-  'js/now-playing.js',
-  'js/picks.js',
-  'js/play-target.js',
-  'js/playback-model.js',
-  'js/poller.js',
-  'js/queue-view.js',
-  'js/reauth.js',
-  'js/search.js',
-  'js/sleep.js',
-  'js/store.js',
-  'js/theme.js',
-  'js/token-model.js',
-  'js/token-panel.js',
-];
+const CACHE = 'spotipi-shell-dev';
+const SHELL = [];
+
+/** Content-hashed names (`main-1A2B3C4D.js`): immutable. */
+const HASHED = /-[A-Z0-9]{8}\.(js|css|json)$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -63,21 +36,29 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  const isShell =
-    event.request.method === 'GET' && url.origin === self.location.origin && isShellPath(url.pathname);
-  if (!isShell) return;
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin || !isShellPath(url.pathname))
+    return;
+  if (HASHED.test(url.pathname)) {
+    event.respondWith(caches.match(event.request).then((hit) => hit ?? fetchAndKeep(event.request)));
+    return;
+  }
   event.respondWith(
-    fetch(event.request)
-      .then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(event.request, copy));
-        }
-        return response;
-      })
-      .catch(() => caches.match(event.request).then((hit) => hit ?? Response.error())),
+    fetchAndKeep(event.request).catch(() =>
+      caches.match(event.request).then((hit) => hit ?? Response.error()),
+    ),
   );
 });
+
+/** Fetches from the network and keeps a good answer for offline use. */
+function fetchAndKeep(request) {
+  return fetch(request).then((response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(CACHE).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  });
+}
 
 function isShellPath(path) {
   return (

@@ -6,7 +6,7 @@ import { CliError, ExitCode } from './exit-codes.js';
 import { readableLogLines } from './log-format.js';
 import { readLastLines } from './log-reader.js';
 import type { RotationOptions } from './log-rotation.js';
-import { SERVER_NODE_FLAGS } from './node-flags.js';
+import { serverNodeFlags } from './node-flags.js';
 import { CorruptPidFileError, type PidRecord, readPidFile, removePidFile, writePidFile } from './pid-file.js';
 import { readProcStat } from './proc.js';
 import { checkPidRecord, type PidStatus } from './process-identity.js';
@@ -115,7 +115,7 @@ export async function startDetached(
     child = spawn(
       ctx.execPath,
       [
-        ...SERVER_NODE_FLAGS,
+        ...serverNodeFlags(settings.config?.lowPower ?? false),
         ctx.entry,
         '--log-file',
         files.logFile,

@@ -1,4 +1,4 @@
-import { SERVER_NODE_FLAGS } from './node-flags.js';
+import { serverNodeFlags } from './node-flags.js';
 
 /** Inputs of the systemd unit; all paths absolute. */
 export interface UnitOptions {
@@ -10,6 +10,8 @@ export interface UnitOptions {
   /** The account a system unit runs as (ignored for user units). */
   runAs: string;
   stopTimeoutSec: number;
+  /** SPOTIPI_LOW_POWER: start Node with the low-power V8 flags. */
+  lowPower?: boolean;
 }
 
 /** Seconds without a watchdog ping after which systemd restarts a hung server. */
@@ -39,7 +41,7 @@ export function renderSystemdUnit(o: UnitOptions): string {
     `WorkingDirectory=${quotePath(o.workingDir)}`,
     `Environment=${quoteArg(`SPOTIPI_STATE_DIR=${o.stateDir}`)}`,
     'Environment=NODE_ENV=production',
-    `ExecStart=${[o.nodePath, ...SERVER_NODE_FLAGS, o.entry].map(quoteArg).join(' ')} serve`,
+    `ExecStart=${[o.nodePath, ...serverNodeFlags(o.lowPower ?? false), o.entry].map(quoteArg).join(' ')} serve`,
     // Failure includes a watchdog timeout: a hung server is killed and started again.
     'Restart=on-failure',
     'RestartSec=5',

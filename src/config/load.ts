@@ -83,6 +83,8 @@ export interface Config {
   /** How long an alarm keeps trying its configured (idle or absent) speaker before another device plays. */
   deviceFallbackMs: number;
   libraryCacheMs: number;
+  /** SPOTIPI_LOW_POWER: the Pi Zero profile (small-heap V8 flags, slower UI polling). */
+  lowPower: boolean;
   shutdownTimeoutMs: number;
   /** Where each setting's value came from, for diagnostics (never the values). */
   sources: Record<string, string>;
@@ -200,6 +202,7 @@ export function loadConfig(sources: ConfigSources): Config {
     fallback: { command: s.SPOTIPI_FALLBACK_COMMAND, afterMs: s.SPOTIPI_FALLBACK_AFTER_SECONDS * 1000 },
     deviceFallbackMs: s.SPOTIPI_DEVICE_FALLBACK_SECONDS * 1000,
     libraryCacheMs: s.LIBRARY_CACHE_SECONDS * 1000,
+    lowPower: s.SPOTIPI_LOW_POWER,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sources: origin,
   };

@@ -149,6 +149,7 @@ export const settingsSchema = z.object({
   SPOTIPI_DEVICE_FALLBACK_SECONDS: integer(0, 3600).default(120),
   TZ: z.string().optional(),
   LIBRARY_CACHE_SECONDS: seconds(0, 86_400).default(60),
+  SPOTIPI_LOW_POWER: boolish.default(false),
   SHUTDOWN_TIMEOUT_SECONDS: seconds(0, 300).default(10),
 });
 

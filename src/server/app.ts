@@ -10,6 +10,7 @@ import {
   installCrossSiteGuard,
   SESSION_MAX_AGE_SECONDS,
 } from './access.js';
+import { installJsonCompression } from './compress-json.js';
 import { limitConnections, proxyMatcher } from './connection-limits.js';
 import { installCooldowns, SPOTIFY_COSTLY_ROUTES } from './cooldowns.js';
 import type { AppDeps } from './deps.js';
@@ -172,6 +173,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : payload;
     });
   }
+
+  // After the URL rewrite above: onSend hooks run in order, and this one turns text into bytes.
+  installJsonCompression(app);
 
   const opts = { deps };
   await app.register(healthRoutes, opts);

@@ -1,8 +1,9 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlarmReadinessReport } from '../alarm/preflight.js';
 import { readinessLevel } from '../alarm/readiness.js';
 import type { Clock, RefreshFn } from '../token/types.js';
 import type { TokenSnapshotView } from './deps.js';
+import { EventLoopDelaySampler, registerProcessMetrics } from './process-metrics.js';
 
 /** The cache counters exported as Prometheus counters, by their snapshot name. */
 const CACHE_COUNTERS = [
@@ -21,11 +22,12 @@ export class AppMetrics {
   readonly spotifyCalls: Counter<'endpoint' | 'status'>;
   readonly spotifyDuration: Histogram<'endpoint'>;
   readonly refreshDuration: Histogram<'outcome'>;
+  /** Event-loop delay, sampled only while /metrics is scraped (no idle wake-ups). */
+  readonly eventLoop = new EventLoopDelaySampler();
 
   constructor(snapshot: () => TokenSnapshotView, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.processMetrics !== false)
-      collectDefaultMetrics({ register: this.registry, prefix: 'spotipi_' });
+    if (options.processMetrics !== false) registerProcessMetrics(this.registry, 'spotipi_', this.eventLoop);
 
     this.httpDuration = new Histogram({
       name: 'spotipi_http_request_duration_seconds',
@@ -111,6 +113,11 @@ export class AppMetrics {
     this.spotifyCalls.inc({ endpoint, status: String(status) });
     this.spotifyDuration.observe({ endpoint }, durationMs / 1000);
   };
+
+  /** Stops the event-loop sampler (the app closes). */
+  close(): void {
+    this.eventLoop.stop();
+  }
 
   /**
    * Exports each enabled alarm's preflight readiness as `spotipi_alarm_readiness{alarm}`:

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,8 +70,14 @@ export interface ServerParts {
   tokenCache: TokenCache;
 }
 
-/** Default location of the web UI's static files (the package's `web/`). */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
+/**
+ * Default location of the web UI's static files: the build's `dist/web/` (bundled, hashed,
+ * precompressed) when this code runs from `dist/` and it exists, else the package's `web/`
+ * sources (running from `src/` under tsx, or before a build).
+ */
+export const DEFAULT_WEB_ROOT = existsSync(fileURLToPath(new URL('../web/index.html', import.meta.url)))
+  ? fileURLToPath(new URL('../web', import.meta.url))
+  : fileURLToPath(new URL('../../web', import.meta.url));
 
 /**
  * Starts SpotiPi: in demo mode the embedded emulator first, then the token cache (seeded from
@@ -150,6 +157,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     // Scraped only after the cache exists; built first so the refresh function can report to it.
     const metrics = new AppMetrics(() => tokenCache.snapshot());
+    cleanups.push(() => metrics.close());
     const failureTimer = new RefreshFailureTimer(clock, (ms) => metrics.observeRefresh(ms, 'failure'));
     const tokenCache = new TokenCache({
       refresh: failureTimer.wrap(accounts.refreshFn()),

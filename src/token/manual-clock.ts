@@ -24,7 +24,7 @@ export class ManualClock implements Clock {
   private timers: Timer[] = [];
   private suspended = 0;
 
-  constructor(startWallMs = Date.UTC(2026, 0, 5, 6, 0, 0), startMonotonicMs = 1_000) {
+  constructor(startWallMs: number = Date.UTC(2026, 0, 5, 6, 0, 0), startMonotonicMs = 1_000) {
     this.wall = startWallMs;
     this.mono = startMonotonicMs;
   }

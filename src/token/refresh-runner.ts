@@ -15,7 +15,7 @@ import type { RefreshGate } from './refresh-gate.js';
 import { checkResult, decideRetry, refreshAheadPause } from './retry-policy.js';
 import { scrubError } from './scrub-error.js';
 import type { Redactor } from './secret-text.js';
-import type { StoreSync, WriteOnTop } from './store-sync.js';
+import type { StoreSync, WriteOnTop, WriteOutcome } from './store-sync.js';
 import type { Clock, Logger, RefreshResult, TokenRecord } from './types.js';
 
 /** Why a refresh runs: a caller waits, the token is due for refresh-ahead, or it was asked for. */
@@ -269,7 +269,12 @@ export class RefreshRunner {
    * A versioned write; when it fails, the cache keeps serving from memory and saves again as
    * soon as the store takes writes (`onTop` decides then whether it still belongs on top).
    */
-  async save(record: TokenRecord, onTop: WriteOnTop, refreshTokenChanged = true, base?: number) {
+  async save(
+    record: TokenRecord,
+    onTop: WriteOnTop,
+    refreshTokenChanged = true,
+    base?: number,
+  ): Promise<WriteOutcome> {
     // A write still owed to the store (a login not saved yet) is part of this one: it goes on top
     // wherever that one would have.
     const owed = this.p.sync.unsaved;

@@ -124,7 +124,7 @@ export class StoreSync {
    * is retried; otherwise the stored record is adopted and the write dropped ('superseded').
    * 'failed': the store could not be written or read; nothing was overwritten.
    */
-  async write(record: TokenRecord, onTop: WriteOnTop, base = this.version): Promise<WriteOutcome> {
+  async write(record: TokenRecord, onTop: WriteOnTop, base: number = this.version): Promise<WriteOutcome> {
     const entry = { record, onTop };
     this.writing.add(entry);
     try {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOW_POWER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import {
   destroySandbox,
   ensureBuilt,
@@ -132,6 +133,16 @@ describe('spotipi install-service', () => {
     expect(unit).toContain('TimeoutStopSec=8');
     expect(unit).toContain('WantedBy=default.target');
     expect(unit).not.toContain('User=');
+  });
+
+  it('starts Node with the low-power V8 flags when SPOTIPI_LOW_POWER is set in .env', async () => {
+    sandbox = await makeSandbox();
+    writeFileSync(join(sandbox.dir, '.env'), 'SPOTIPI_LOW_POWER=1\n');
+    const out = await spotipi(sandbox, ['install-service', '--print']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(
+      `ExecStart=${process.execPath} ${LOW_POWER_NODE_FLAGS.join(' ')} ${MAIN} serve`,
+    );
   });
 
   it('names the settings this shell exports that the service would not see, never their values', async () => {

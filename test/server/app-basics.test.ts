@@ -22,6 +22,13 @@ describe('health routes', () => {
     expect(body).toMatchObject({ status: 'ok', mode: 'demo' });
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(typeof body.uptime_seconds).toBe('number');
+    expect(body.low_power).toBe(false);
+  });
+
+  it('tells the page in /healthz when the server runs the low-power profile, so it polls half as often', async () => {
+    const t = await start({ env: { SPOTIPI_LOW_POWER: '1' } });
+    const body = (await (await fetch(`${t.url}/healthz`)).json()) as Record<string, unknown>;
+    expect(body.low_power).toBe(true);
   });
 
   it('answers /readyz 200 once a token can be had', async () => {

@@ -9,7 +9,7 @@ import { alarmRoutes } from '../../src/server/routes/alarms.js';
 import { sleepRoutes } from '../../src/server/routes/sleep.js';
 import { type RunningServer, type StartOptions, startServer } from '../../src/server/start.js';
 import type { Clock } from '../../src/token/types.js';
-import { WEB_ROOT } from './web-module.js';
+import { builtWebRoot } from './web-module.js';
 
 export interface DemoServer {
   server: RunningServer;
@@ -20,7 +20,7 @@ export interface DemoServer {
   stop(): Promise<void>;
 }
 
-/** Starts SpotiPi in demo mode serving this repo's web/ folder. */
+/** Starts SpotiPi in demo mode serving this repo's web/ folder, built as for production. */
 export async function startDemoServer(
   options: Omit<StartOptions, 'webRoot' | 'plugins' | 'onClose'> & {
     alarmClock?: Clock;
@@ -37,7 +37,8 @@ export async function startDemoServer(
   const stoppers: (() => Promise<void>)[] = [];
   const server = await startServer(config, {
     ...startOptions,
-    webRoot: WEB_ROOT,
+    // The production build of web/ (one bundle, hashed names), as `npm run build` makes it.
+    webRoot: await builtWebRoot(),
     // The alarm scheduler and sleep timer drive the same (emulated) Spotify as the routes.
     plugins: async (parts) => {
       const scheduler = new AlarmScheduler({

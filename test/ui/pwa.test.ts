@@ -1,39 +1,40 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { type DemoServer, startDemoServer } from './harness.js';
-import { WEB_ROOT } from './web-module.js';
+import { builtWebRoot, WEB_ROOT } from './web-module.js';
 
-const swSource = readFileSync(join(WEB_ROOT, 'sw.js'), 'utf8');
-const shell = [...(/const SHELL = \[([\s\S]*?)\];/.exec(swSource)?.[1] ?? '').matchAll(/'([^']+)'/g)].map(
-  (m) => m[1] ?? '',
-);
+/** The built service worker's shell list and cache name. */
+function builtShell(webRoot: string): { shell: string[]; cache: string } {
+  const sw = readFileSync(join(webRoot, 'sw.js'), 'utf8');
+  const shell = JSON.parse(/const SHELL = (\[[^\]]*\]);/.exec(sw)?.[1] ?? '[]') as string[];
+  return { shell, cache: /const CACHE = '([^']+)';/.exec(sw)?.[1] ?? '' };
+}
 
 describe('the service worker shell list', () => {
-  it('names every script module of the page, so the installed app opens offline', () => {
-    const modules = readdirSync(join(WEB_ROOT, 'js'))
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => `js/${f}`);
-    expect(modules.length).toBeGreaterThan(10);
-    expect(modules.filter((m) => !shell.includes(m))).toEqual([]);
+  it('names the built bundle, stylesheet and catalogue, so the installed app opens offline', async () => {
+    const root = await builtWebRoot();
+    const { shell, cache } = builtShell(root);
+    const html = readFileSync(join(root, 'index.html'), 'utf8');
+    const script = /<script type="module" src="([^"]+)"><\/script>/.exec(html)?.[1];
+    const style = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
+    expect(script).toMatch(/^js\/main-[A-Z0-9]{8}\.js$/);
+    expect(style).toMatch(/^app-[A-Z0-9]{8}\.css$/);
+    expect(shell).toEqual([script, style, expect.stringMatching(/^i18n\/catalogue-[A-Z0-9]{8}\.json$/)]);
+    for (const entry of shell) expect(existsSync(join(root, entry)), entry).toBe(true);
+    // A new build (new file names) is a new cache, so an old shell never outlives its files.
+    expect(cache).toMatch(/^spotipi-shell-[A-Z0-9]{8}$/);
+    // The page's modules are one bundle: the page loads no other script.
+    expect([...html.matchAll(/<script\b/g)]).toHaveLength(1);
   });
 
-  it('names only files that exist', () => {
-    const missing = shell.filter((entry) => entry !== './' && !readdirSafe(join(WEB_ROOT, entry)));
-    expect(missing).toEqual([]);
+  it('leaves web/sw.js with an empty shell, so unbuilt web/ caches what the page fetches', () => {
+    const { shell } = builtShell(WEB_ROOT);
+    expect(shell).toEqual([]);
   });
 });
-
-function readdirSafe(path: string): boolean {
-  try {
-    readFileSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the installable app in a real browser', () => {
   let demo: DemoServer;
@@ -74,15 +75,39 @@ describe('the installable app in a real browser', () => {
     await page.reload();
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-    // Wait until the shell is cached, then reload with the network gone: the page still opens.
+    // Wait until the shell and the page are cached, then reload with the network gone: the page still opens.
+    const { shell, cache } = builtShell(await builtWebRoot());
     await expect
-      .poll(() => page.evaluate(async () => (await (await caches.open('spotipi-shell-v1')).keys()).length))
-      .toBeGreaterThanOrEqual(20);
+      .poll(() =>
+        page.evaluate(
+          async (name) => (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname),
+          cache,
+        ),
+      )
+      .toEqual(expect.arrayContaining(['/', ...shell.map((entry) => `/${entry}`)]));
     await context.setOffline(true);
     await page.reload();
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.locator('#np-heading').textContent()).toBe('Now playing');
     await expect.poll(() => page.locator('#notice-title').textContent()).toBe('SpotiPi is not answering');
+  });
+
+  it('loads in few requests: one bundle, its stylesheet and strings, compressed, and no /healthz (the page carries the mode)', async () => {
+    context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+    const page = await context.newPage();
+    const paths: string[] = [];
+    page.on('request', (request: Request) => {
+      const url = new URL(request.url());
+      if (url.origin === demo.url) paths.push(url.pathname);
+    });
+    const response = await page.goto(demo.url);
+    await page.waitForSelector('html[data-ready="true"]');
+    expect(await response?.headerValue('content-encoding')).toBe('br');
+    expect(await page.locator('#demo-banner').isVisible()).toBe(true);
+    expect(paths).not.toContain('/healthz');
+    const scripts = paths.filter((p) => p.endsWith('.js'));
+    expect(scripts).toEqual([expect.stringMatching(/^\/js\/main-[A-Z0-9]{8}\.js$/)]);
+    expect(paths.filter((p) => p.endsWith('.css'))).toHaveLength(1);
   });
 
   it('stops polling while the tab is hidden and polls at once when it is shown again', async () => {
@@ -112,7 +137,7 @@ describe('the installable app in a real browser', () => {
     await setHidden(true);
     await page.waitForTimeout(300); // let requests already on the wire land
     const whileHidden = polls.length;
-    // The player polls every 3 s and the token panel every 5 s: 7 s would see both.
+    // The player polls every 4 s: 7 s would see at least one poll.
     await page.waitForTimeout(7_000);
     expect(polls.length).toBe(whileHidden);
     await setHidden(false);

@@ -48,6 +48,7 @@ interface PollerModule {
     intervalMs: number,
     doc: unknown,
   ) => { start(): void; stop(): void; backOff(s: number): void };
+  setPollScale(factor: number): void;
 }
 
 let format: Format;
@@ -311,6 +312,30 @@ describe('the poller', () => {
     p.stop();
     await vi.advanceTimersByTimeAsync(5000);
     expect(runs).toBe(5);
+  });
+
+  it('polls half as often when the server is in its low-power profile (scale 2)', async () => {
+    vi.useFakeTimers();
+    const doc = fakeDocument();
+    let runs = 0;
+    const p = new poller.Poller(
+      async () => {
+        runs++;
+      },
+      1000,
+      doc,
+    );
+    poller.setPollScale(2);
+    try {
+      p.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(runs).toBe(1);
+      await vi.advanceTimersByTimeAsync(4000);
+      expect(runs).toBe(3);
+    } finally {
+      p.stop();
+      poller.setPollScale(1);
+    }
   });
 
   it('waits out a Retry-After before polling again', async () => {

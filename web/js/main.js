@@ -9,6 +9,7 @@ import { initItemSheet } from './item-sheet.js';
 import { initLibrary, load as loadLibrary } from './library.js';
 import { initNotices, onBackOff } from './notices.js';
 import { initNowPlaying, loadDevices } from './now-playing.js';
+import { setPollScale } from './poller.js';
 import { initQueueView } from './queue-view.js';
 import { initReauth } from './reauth.js';
 import { initSearch } from './search.js';
@@ -24,7 +25,10 @@ async function boot() {
   langSelect.addEventListener('change', () => setLanguage(langSelect.value));
   initNotices();
   initAlarmSafety();
-  checkHealth();
+  // The server writes its mode into the page it serves; only a page without it asks /healthz.
+  const facts = document.documentElement.dataset;
+  if (facts.mode) applyServerFacts({ mode: facts.mode, low_power: facts.lowPower === 'true' });
+  else checkHealth();
 
   const pollers = [initNowPlaying(), initAlarms(), initSleep(), initTokenPanel()];
   onBackOff((seconds) => {
@@ -49,16 +53,22 @@ async function boot() {
   document.documentElement.dataset.ready = 'true';
 }
 
-/** Shows the demo banner when the server runs against its built-in emulator. */
+/** Asks /healthz for the server's facts (a page served without them, e.g. by another server). */
 async function checkHealth() {
   try {
-    const health = await api.get('/healthz', { quiet: true });
-    const demo = String(health?.mode ?? '').toLowerCase() === 'demo' || health?.demo === true;
-    show(byId('demo-banner'), demo);
-    show(byId('demo-badge'), demo);
+    applyServerFacts(await api.get('/healthz', { quiet: true }));
   } catch {
     // Unreachable: the pollers report it.
   }
+}
+
+/** Shows the demo banner in demo mode; slows polling in the server's low-power profile. */
+function applyServerFacts(health) {
+  const demo = String(health?.mode ?? '').toLowerCase() === 'demo' || health?.demo === true;
+  // The Pi Zero profile: every card polls half as often.
+  if (health?.low_power === true) setPollScale(2);
+  show(byId('demo-banner'), demo);
+  show(byId('demo-badge'), demo);
 }
 
 function registerServiceWorker() {

@@ -14,7 +14,7 @@ import { interpolatedProgress, normaliseDevices, normalisePlayback } from './pla
 import { Poller } from './poller.js';
 import { devices, playback } from './store.js';
 
-const POLL_MS = 3000;
+const POLL_MS = 4000;
 /** Keep the slider where the user left it while the server catches up. */
 const VOLUME_HOLD_MS = 2500;
 

@@ -1,3 +1,11 @@
+/** Multiplies every poller's interval (2 in the server's low-power profile). */
+let scale = 1;
+
+/** Sets the interval multiplier for all pollers (from the next scheduled run). */
+export function setPollScale(factor) {
+  scale = factor > 0 ? factor : 1;
+}
+
 /**
  * Periodic refresh that stops while the tab is hidden (no Spotify calls for a phone in a pocket)
  * and runs at once when it becomes visible again. Backs off when the server says to.
@@ -60,7 +68,7 @@ export class Poller {
     } finally {
       this.inFlight = false;
     }
-    if (this.running && !this.doc.hidden && this.timer === undefined) this.schedule(this.intervalMs);
+    if (this.running && !this.doc.hidden && this.timer === undefined) this.schedule(this.intervalMs * scale);
   }
 
   schedule(ms) {

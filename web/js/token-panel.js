@@ -8,7 +8,7 @@ import { flash, hideReauth, reportError, showReauth } from './notices.js';
 import { Poller } from './poller.js';
 import { addSample, normaliseTokenStatus } from './token-model.js';
 
-const POLL_MS = 5000;
+const POLL_MS = 10000;
 const HISTORY_KEY = 'spotipi.tokenHistory';
 const HISTORY_MAX = 180;
 const TRANSIENT_STATES = new Set(['refreshing', 'refreshing_ahead', 'empty']);

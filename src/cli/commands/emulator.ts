@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { runEmulatorCli } from '../../emulator/index.js';
 import type { CliContext } from '../context.js';
 import { parsePort, parsePositiveInt } from '../parse.js';
 
@@ -28,6 +27,8 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
         tokenLifetime?: number;
         rotateRefreshTokens?: boolean;
       }) => {
+        // Loaded only for this command: `serve` never pays for the emulator it does not run.
+        const { runEmulatorCli } = await import('../../emulator/index.js');
         const emulator = await runEmulatorCli({
           port: flags.port,
           host: flags.host,

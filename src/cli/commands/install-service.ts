@@ -49,6 +49,7 @@ export function registerInstallService(program: Command, ctx: CliContext): void 
         stateDir: settings.stateDir,
         runAs,
         stopTimeoutSec: Math.ceil(settings.shutdownTimeoutMs / 1000) + 5,
+        lowPower: settings.config?.lowPower ?? false,
       });
       const shellOnly = shellOnlySettings(ctx.env);
       if (shellOnly.length > 0) {

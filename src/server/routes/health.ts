@@ -18,6 +18,8 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
     mode: deps.config.mode,
     version: VERSION,
     uptime_seconds: Math.round((deps.clock.monotonic() - startedAt) / 1000),
+    // The page polls half as often in the low-power profile.
+    low_power: deps.config.lowPower,
   }));
 
   app.get('/readyz', async (_request, reply) => {

@@ -1,22 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { page } from '../html.js';
+import { staticFiles } from '../static-files.js';
 
 /** Serves the web UI from `webRoot` at `/`; a built-in page stands in until web/index.html exists. */
 export const webRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const root = deps.webRoot;
   const hasUi = root !== undefined && existsSync(join(root, 'index.html'));
   if (root !== undefined && existsSync(root)) {
-    await app.register(fastifyStatic, {
+    await app.register(staticFiles, {
       root,
-      index: hasUi ? ['index.html'] : false,
-      // The UI is small; revalidate so an upgrade shows at once.
-      cacheControl: true,
-      maxAge: 0,
-      wildcard: true,
+      index: hasUi,
+      // What the page would otherwise ask /healthz for on every visit.
+      htmlData: { mode: deps.config.mode, 'low-power': String(deps.config.lowPower) },
     });
   }
   if (!hasUi) {

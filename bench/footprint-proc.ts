@@ -1,0 +1,102 @@
+/** What /proc says about a process: memory, CPU time, wake-ups, and a process tree's peak memory. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+/** Memory of one process in MB: VmRSS, its private part (RssAnon), and PSS (shared pages divided among their users). */
+export interface Memory {
+  rss: number;
+  anon: number;
+  pss: number;
+}
+
+/** Reads VmRSS and RssAnon from /proc/PID/status and Pss from /proc/PID/smaps_rollup. */
+export function memory(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (text: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+  let pss = Number.NaN;
+  try {
+    pss = kb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+  } catch {
+    // older kernels: no rollup
+  }
+  return { rss: kb(status, 'VmRSS') / 1024, anon: kb(status, 'RssAnon') / 1024, pss: pss / 1024 };
+}
+
+/** CPU time (user + system) of a process, in seconds, from /proc/PID/stat (all its threads). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * Wake-ups of a process so far: context switches (voluntary + involuntary) summed over all its
+ * threads. Each time a thread sleeps and is woken (a timer, I/O, a signal) it switches in once.
+ */
+export function wakeups(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) total += Number(m[1]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** PIDs of `pid` and all its descendants. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  return out;
+}
+
+/**
+ * Samples the summed RSS of a process tree every `everyMs` until stopped; the peak is what the
+ * machine needs free at once (npm, the shell, node and esbuild's own process together).
+ */
+export function treePeakSampler(pid: number, everyMs = 20): { stop(): number } {
+  let peak = 0;
+  const sample = () => {
+    let sum = 0;
+    for (const p of processTree(pid)) {
+      if (!existsSync(`/proc/${p}/status`)) continue;
+      try {
+        const m = memory(p).rss;
+        if (Number.isFinite(m)) sum += m;
+      } catch {
+        // exited between listing and reading
+      }
+    }
+    peak = Math.max(peak, sum);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
