@@ -5,7 +5,7 @@ import envPaths from 'env-paths';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { machineTimeZone, type RawSettings, SECRET_KEYS, SETTING_KEYS, settingsSchema } from './settings.js';
 
-/** Spotify scopes SpotiPi asks for at login: playback control, library reading, profile. */
+/** Spotify scopes SpotiPi asks for at login: playback control, library reading and liking, listening history, profile. */
 export const DEFAULT_SCOPES = [
   'user-read-playback-state',
   'user-modify-playback-state',
@@ -13,7 +13,10 @@ export const DEFAULT_SCOPES = [
   'playlist-read-private',
   'playlist-read-collaborative',
   'user-library-read',
+  'user-library-modify',
   'user-follow-read',
+  'user-read-recently-played',
+  'user-top-read',
   'user-read-private',
 ];
 
