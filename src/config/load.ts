@@ -9,7 +9,7 @@ import { machineTimeZone, type RawSettings, SECRET_KEYS, SETTING_KEYS, settingsS
 /** Source name of settings saved by first-run setup in the state dir. */
 export const SETUP_SOURCE = 'setup';
 
-/** Spotify scopes SpotiPi asks for at login: playback control, library reading, profile. */
+/** Spotify scopes SpotiPi asks for at login: playback control, library reading and liking, listening history, profile. */
 export const DEFAULT_SCOPES = [
   'user-read-playback-state',
   'user-modify-playback-state',
@@ -17,7 +17,10 @@ export const DEFAULT_SCOPES = [
   'playlist-read-private',
   'playlist-read-collaborative',
   'user-library-read',
+  'user-library-modify',
   'user-follow-read',
+  'user-read-recently-played',
+  'user-top-read',
   'user-read-private',
 ];
 

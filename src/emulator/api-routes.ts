@@ -1,70 +1,20 @@
-import type { ServerResponse } from 'node:http';
 import type { SearchResults } from '../spotify/types.js';
-import type { Catalog } from './catalog.js';
+import {
+  type ApiContext,
+  type ApiHandler,
+  badRequest,
+  jsonBody,
+  offsetPage,
+  optionalDevice,
+  pageParams,
+  refuseInDevelopmentMode,
+  requireUser,
+} from './api-context.js';
 import { type Route, route, sendJson, sendNoContent } from './http.js';
-import { type PlaybackModel, PlayerError, type PlayRequest } from './playback.js';
-import type { Wire } from './wire.js';
+import { musicRoutes } from './music-routes.js';
+import { PlayerError, type PlayRequest } from './playback.js';
 
-/** What a Web API handler gets. Throw PlayerError (or ApiError) to answer with Spotify's error body. */
-export interface ApiContext {
-  res: ServerResponse;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** Parsed JSON body, undefined when there was none. */
-  body: unknown;
-  catalog: Catalog;
-  playback: PlaybackModel;
-  wire: Wire;
-  /** The request URL without query, on the emulator's origin (for paging hrefs). */
-  selfUrl: string;
-  tokenKind: 'user' | 'app';
-  /** Serve what Spotify serves Development Mode apps since February 2026 (see EmulatorOptions). */
-  developmentMode: boolean;
-}
-
-export type ApiHandler = (ctx: ApiContext) => void;
-
-const badRequest = (message: string) => new PlayerError(400, message);
-
-function pageParams(
-  query: URLSearchParams,
-  defaultLimit = 20,
-  maxLimit = 50,
-): { limit: number; offset: number } {
-  const rawLimit = query.get('limit');
-  const rawOffset = query.get('offset');
-  const limit = rawLimit === null ? defaultLimit : Number(rawLimit);
-  const offset = rawOffset === null ? 0 : Number(rawOffset);
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) throw badRequest('Invalid limit');
-  if (!Number.isInteger(offset) || offset < 0 || offset > 100_000) throw badRequest('Invalid offset');
-  return { limit, offset };
-}
-
-function offsetPage<R, T>(
-  ctx: ApiContext,
-  records: R[],
-  map: (r: R) => T,
-  extra: Record<string, string> = {},
-  limits: { defaultLimit: number; maxLimit: number } = { defaultLimit: 20, maxLimit: 50 },
-) {
-  const { limit, offset } = pageParams(ctx.query, limits.defaultLimit, limits.maxLimit);
-  const items = records.slice(offset, offset + limit).map(map);
-  return ctx.wire.page(ctx.selfUrl, items, offset, limit, records.length, extra);
-}
-
-function optionalDevice(query: URLSearchParams): string | undefined {
-  const id = query.get('device_id');
-  return id === null || id === '' ? undefined : id;
-}
-
-/** Endpoints Spotify closed to Development Mode apps in February 2026 answer them 403. */
-function refuseInDevelopmentMode(ctx: ApiContext): void {
-  if (ctx.developmentMode) throw new PlayerError(403, 'Forbidden');
-}
-
-function requireUser(ctx: ApiContext): void {
-  if (ctx.tokenKind !== 'user') throw new PlayerError(401, 'Valid user authentication required');
-}
+export type { ApiContext, ApiHandler } from './api-context.js';
 
 function playbackBody(ctx: ApiContext, full: boolean) {
   const snap = ctx.playback.snapshot();
@@ -105,13 +55,6 @@ function playbackBody(ctx: ApiContext, full: boolean) {
     repeat_state: snap.repeat,
     ...base,
   };
-}
-
-function jsonBody(ctx: ApiContext): Record<string, unknown> {
-  if (ctx.body === undefined) return {};
-  if (!ctx.body || typeof ctx.body !== 'object' || Array.isArray(ctx.body))
-    throw badRequest('Malformed json');
-  return ctx.body as Record<string, unknown>;
 }
 
 function intParam(query: URLSearchParams, name: string, min: number, max: number): number {
@@ -371,17 +314,26 @@ export const apiRoutes: Route<ApiHandler>[] = [
     const types = typeParam.split(',');
     const allowed = ['album', 'artist', 'playlist', 'track'];
     if (types.some((t) => !allowed.includes(t))) throw badRequest('Bad search type field');
-    const needle = q.toLowerCase();
-    const has = (name: string) => name.toLowerCase().includes(needle);
+    const match = searchMatcher(q);
+    const cat = ctx.catalog;
+    const artistNames = (ids: string[]) => ids.map((id) => cat.artists.get(id)?.name ?? '');
+    const byPopularity = <T extends { popularity: number }>(a: T, b: T) => b.popularity - a.popularity;
     const extra = { query: q, type: typeParam };
     // Development Mode apps: default 5, at most 10 results per type since February 2026.
     const limits = ctx.developmentMode ? { defaultLimit: 5, maxLimit: 10 } : undefined;
     const out: SearchResults = {};
-    const cat = ctx.catalog;
     if (types.includes('track')) {
       out.tracks = offsetPage(
         ctx,
-        [...cat.tracks.values()].filter((t) => has(t.name)),
+        [...cat.tracks.values()]
+          .filter((t) =>
+            match({
+              track: t.name,
+              artist: artistNames(t.artistIds),
+              album: cat.albums.get(t.albumId)?.name ?? '',
+            }),
+          )
+          .sort(byPopularity),
         (t) => ctx.wire.track(t),
         extra,
         limits,
@@ -390,7 +342,9 @@ export const apiRoutes: Route<ApiHandler>[] = [
     if (types.includes('album')) {
       out.albums = offsetPage(
         ctx,
-        [...cat.albums.values()].filter((a) => has(a.name)),
+        [...cat.albums.values()]
+          .filter((a) => match({ album: a.name, artist: artistNames([a.artistId]) }))
+          .sort(byPopularity),
         (a) => ctx.wire.simplifiedAlbum(a),
         extra,
         limits,
@@ -399,7 +353,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
     if (types.includes('artist')) {
       out.artists = offsetPage(
         ctx,
-        [...cat.artists.values()].filter((a) => has(a.name)),
+        [...cat.artists.values()].filter((a) => match({ artist: [a.name] })).sort(byPopularity),
         (a) => ctx.wire.artist(a),
         extra,
         limits,
@@ -408,7 +362,7 @@ export const apiRoutes: Route<ApiHandler>[] = [
     if (types.includes('playlist')) {
       out.playlists = offsetPage(
         ctx,
-        cat.playlists.filter((p) => p.public && has(p.name)),
+        cat.playlists.filter((p) => p.public && match({ playlist: p.name })),
         (p) => ctx.wire.simplifiedPlaylist(p),
         extra,
         limits,
@@ -416,4 +370,37 @@ export const apiRoutes: Route<ApiHandler>[] = [
     }
     sendJson(ctx.res, 200, out);
   }),
+  ...musicRoutes,
 ];
+
+/**
+ * Spotify's query syntax, as far as the demo needs it: `artist:`, `album:` and `track:` filters
+ * (quoted or one word) and free words, each matching some field (case-insensitive).
+ */
+function searchMatcher(
+  q: string,
+): (fields: { track?: string; album?: string; artist?: string[]; playlist?: string }) => boolean {
+  const filters: { field: 'artist' | 'album' | 'track'; value: string }[] = [];
+  const free = q
+    .replace(
+      /\b(artist|album|track):(?:"([^"]*)"|(\S+))/gi,
+      (_, field: string, quoted?: string, word?: string) => {
+        filters.push({ field: field.toLowerCase() as 'artist', value: (quoted ?? word ?? '').toLowerCase() });
+        return ' ';
+      },
+    )
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean);
+  return (f) => {
+    const values = (field: 'artist' | 'album' | 'track') =>
+      (field === 'artist' ? (f.artist ?? []) : [f[field] ?? '']).map((v) => v.toLowerCase());
+    for (const { field, value } of filters) {
+      if (!values(field).some((v) => v.includes(value))) return false;
+    }
+    const all = [f.track, f.album, f.playlist, ...(f.artist ?? [])]
+      .filter((v): v is string => Boolean(v))
+      .map((v) => v.toLowerCase());
+    return free.every((word) => all.some((v) => v.includes(word)));
+  };
+}

@@ -61,6 +61,18 @@ export interface UserRec {
   followers: number;
 }
 
+/** One entry of the listening history (newest first in `Catalog.recentlyPlayed`). */
+export interface PlayRec {
+  trackId: string;
+  /** ISO time the track was played. */
+  playedAt: string;
+  contextUri: string | null;
+}
+
+/** `/me/top/{type}`'s three windows. */
+export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
+export const TIME_RANGES: readonly TimeRange[] = ['short_term', 'medium_term', 'long_term'];
+
 export interface Catalog {
   user: UserRec;
   artists: Map<string, ArtistRec>;
@@ -72,6 +84,10 @@ export interface Catalog {
   savedTracks: { trackId: string; addedAt: string }[];
   followedArtistIds: string[];
   devices: DeviceRec[];
+  /** The listening history, newest first (at most 50, as Spotify keeps). */
+  recentlyPlayed: PlayRec[];
+  /** Top tracks and artists per time range, best first. */
+  top: Record<TimeRange, { trackIds: string[]; artistIds: string[] }>;
 }
 
 const FIRST = [
@@ -313,7 +329,16 @@ export function buildCatalog(seed = 20260105): Catalog {
     },
   ];
 
+  // A separate generator, so the history does not move when the catalogue above grows.
+  const { recentlyPlayed, top } = seedListening(new SeededRandom(seed + 1), {
+    playlists,
+    savedTrackIds: savedTracks.map((s) => s.trackId),
+    tracks,
+  });
+
   return {
+    recentlyPlayed,
+    top,
     user: {
       id: DEMO_USER_ID,
       displayName: 'SpotiPi Demo',
@@ -338,4 +363,50 @@ function hexId(rnd: SeededRandom): string {
   let out = '';
   for (let i = 0; i < 40; i++) out += '0123456789abcdef'[Math.floor(rnd.next() * 16)];
   return out;
+}
+
+/**
+ * A listening history that reads like a person's: runs of a few tracks from one playlist or the
+ * liked songs, every few minutes, over the last days before 2026-11-30; and top lists that
+ * favour what was played, differently per window.
+ */
+function seedListening(
+  rnd: SeededRandom,
+  from: { playlists: PlaylistRec[]; savedTrackIds: string[]; tracks: Map<string, TrackRec> },
+): Pick<Catalog, 'recentlyPlayed' | 'top'> {
+  const recentlyPlayed: PlayRec[] = [];
+  let at = Date.UTC(2026, 10, 30, 7, 45);
+  while (recentlyPlayed.length < 50) {
+    const fromPlaylist = rnd.next() < 0.7;
+    const playlist = rnd.pick(from.playlists);
+    const pool = fromPlaylist ? playlist.items.map((i) => i.trackId) : from.savedTrackIds;
+    const contextUri = fromPlaylist
+      ? `spotify:playlist:${playlist.id}`
+      : `spotify:user:${DEMO_USER_ID}:collection`;
+    const start = rnd.int(0, Math.max(0, pool.length - 6));
+    for (let i = 0; i < rnd.int(2, 6) && recentlyPlayed.length < 50; i++) {
+      const trackId = pool[start + i];
+      if (!trackId) break;
+      recentlyPlayed.push({ trackId, playedAt: new Date(at).toISOString(), contextUri });
+      at -= from.tracks.get(trackId)!.durationMs + rnd.int(0, 20) * 1000;
+    }
+    at -= rnd.int(1, 20) * 3_600_000;
+  }
+  const played = new Map<string, number>();
+  for (const p of recentlyPlayed) played.set(p.trackId, (played.get(p.trackId) ?? 0) + 1);
+  const top = {} as Catalog['top'];
+  for (const range of TIME_RANGES) {
+    // Short term leans on the recent plays; long term on overall popularity.
+    const weight = range === 'short_term' ? 40 : range === 'medium_term' ? 15 : 2;
+    const score = (t: TrackRec) => t.popularity + (played.get(t.id) ?? 0) * weight + rnd.int(0, 30);
+    const ranked = [...from.tracks.values()]
+      .map((t) => ({ t, s: score(t) }))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 50)
+      .map((x) => x.t);
+    const artistIds: string[] = [];
+    for (const t of ranked) for (const a of t.artistIds) if (!artistIds.includes(a)) artistIds.push(a);
+    top[range] = { trackIds: ranked.map((t) => t.id), artistIds: artistIds.slice(0, 30) };
+  }
+  return { recentlyPlayed, top };
 }

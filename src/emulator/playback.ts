@@ -33,6 +33,8 @@ interface State {
   anchorAt: number;
   shuffle: boolean;
   repeat: 'off' | 'track' | 'context';
+  /** Indexes into `queue` of tracks added with `enqueue` (they play before the context goes on). */
+  added?: Set<number>;
 }
 
 export interface PlayRequest {
@@ -220,6 +222,27 @@ export class PlaybackModel {
       s.isPlaying = true;
       s.anchorAt = this.clock.now();
     }
+  }
+
+  /** `POST /me/player/queue`: the track plays after the current one and after tracks added before it. */
+  enqueue(trackUri: string, deviceId?: string): void {
+    const s = this.target(deviceId);
+    s.queue.push(this.resolveTrackUri(trackUri));
+    const index = s.queue.length - 1;
+    s.added ??= new Set();
+    const added = s.added;
+    let at = s.pos + 1;
+    while (at < s.order.length && added.has(s.order[at]!)) at++;
+    s.order.splice(at, 0, index);
+    added.add(index);
+  }
+
+  /** `GET /me/player/queue`: the current track id and up to `limit` ids that play after it. */
+  upNext(limit = 20): { current: string | null; next: string[] } {
+    const s = this.tick();
+    if (!s) return { current: null, next: [] };
+    const ahead = s.order.slice(s.pos + 1, s.pos + 1 + limit).map((i) => s.queue[i]!);
+    return { current: s.queue[s.order[s.pos] ?? 0] ?? null, next: ahead };
   }
 
   /** Drops playback (no active device), e.g. when the active device disappears. */

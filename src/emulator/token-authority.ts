@@ -57,7 +57,8 @@ export interface AuthorityOptions {
 
 const DEFAULT_SCOPE =
   'user-read-playback-state user-modify-playback-state user-read-currently-playing user-read-private ' +
-  'user-read-email playlist-read-private playlist-read-collaborative user-library-read user-follow-read';
+  'user-read-email playlist-read-private playlist-read-collaborative user-library-read user-library-modify ' +
+  'user-follow-read user-read-recently-played user-top-read';
 const CODE_LIFETIME_MS = 10 * 60_000;
 
 const fail = (status: number, error: string, description: string): OAuthFailure => ({

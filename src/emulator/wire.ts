@@ -3,6 +3,7 @@ import type {
   Artist,
   Device,
   Paging,
+  PlayHistory,
   PlaylistItem,
   PublicUser,
   SimplifiedAlbum,
@@ -13,7 +14,7 @@ import type {
   SpotifyUser,
   Track,
 } from '../spotify/types.js';
-import type { AlbumRec, ArtistRec, Catalog, DeviceRec, PlaylistRec, TrackRec } from './catalog.js';
+import type { AlbumRec, ArtistRec, Catalog, DeviceRec, PlaylistRec, PlayRec, TrackRec } from './catalog.js';
 
 const MARKETS = ['DE', 'GB', 'US', 'SE', 'FR'];
 
@@ -191,6 +192,34 @@ export class Wire {
       added_by: this.publicUser(),
       is_local: false,
       ...(this.developmentMode ? { item: track } : { track }),
+    };
+  }
+
+  /** A `PlayHistoryObject` of `/me/player/recently-played`. */
+  playHistory(p: PlayRec): PlayHistory {
+    return {
+      track: this.track(this.catalog.tracks.get(p.trackId)!),
+      played_at: p.playedAt,
+      context: p.contextUri ? this.context(p.contextUri) : null,
+    };
+  }
+
+  /** A `ContextObject`; the liked songs (`spotify:user:<id>:collection`) are type `collection`. */
+  context(uri: string): { type: string; href: string; external_urls: { spotify: string }; uri: string } {
+    const [, type = '', id = ''] = uri.split(':');
+    if (type === 'user') {
+      return {
+        type: 'collection',
+        href: `${this.origin}/v1/me/tracks`,
+        external_urls: { spotify: 'https://open.spotify.com/collection/tracks' },
+        uri,
+      };
+    }
+    return {
+      type,
+      href: `${this.origin}/v1/${type}s/${id}`,
+      external_urls: { spotify: `https://open.spotify.com/${type}/${id}` },
+      uri,
     };
   }
 

@@ -17,13 +17,18 @@ import type { AppDeps } from './deps.js';
 import { handleError, notFound, tooManyRequests } from './errors.js';
 import { installHostGuard } from './host-guard.js';
 import { QuietLogController } from './request-log.js';
+import { artistRoutes } from './routes/artists.js';
 import { authRoutes } from './routes/auth.js';
 import { demoArtRoutes, rewriteEmulatorUrls } from './routes/demo-art.js';
 import { healthRoutes } from './routes/health.js';
 import { libraryRoutes } from './routes/library.js';
+import { librarySectionRoutes } from './routes/library-sections.js';
 import { loginRoutes } from './routes/login.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { playbackRoutes } from './routes/playback.js';
+import { playerExtraRoutes } from './routes/player-extras.js';
+import { queueRoutes } from './routes/queue.js';
+import { searchRoutes } from './routes/search.js';
 import { settingsRoutes } from './routes/settings.js';
 import { setupRoutes } from './routes/setup.js';
 import { tokenCacheRoutes } from './routes/token-cache.js';
@@ -38,7 +43,9 @@ const BODY_LIMIT = 64 * 1024;
  * and body within it. An idle keep-alive connection stays 72 s (Fastify's default: clients and
  * proxies that keep theirs 60 s close first, so none reuses a socket the server is closing), a
  * silent one (not reading our response) 2 min or twice the request timeout. Node checks the
- * first two every `checkIntervalMs`. The connection caps bound what idle sockets can hold.
+ * first two every `checkIntervalMs`: half the request timeout, at most 15 s, since that check
+ * wakes an idle Pi (a slow client is cut within 1.5x its timeout; the connection caps bound what
+ * it can hold meanwhile).
  */
 export function socketTimeouts(requestTimeoutMs: number) {
   return {
@@ -46,7 +53,7 @@ export function socketTimeouts(requestTimeoutMs: number) {
     headersTimeoutMs: Math.min(requestTimeoutMs, 20_000),
     keepAliveTimeoutMs: 72_000,
     idleTimeoutMs: Math.max(120_000, requestTimeoutMs * 2),
-    checkIntervalMs: Math.max(250, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+    checkIntervalMs: Math.max(250, Math.min(15_000, Math.floor(requestTimeoutMs / 2))),
   };
 }
 
@@ -182,6 +189,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenCacheRoutes, opts);
   await app.register(playbackRoutes, opts);
   await app.register(libraryRoutes, opts);
+  await app.register(searchRoutes, opts);
+  await app.register(queueRoutes, opts);
+  await app.register(playerExtraRoutes, opts);
+  await app.register(librarySectionRoutes, opts);
+  await app.register(artistRoutes, opts);
   await app.register(demoArtRoutes, opts);
   await app.register(settingsRoutes, opts);
   await app.register(setupRoutes, opts);

@@ -14,19 +14,26 @@ export interface CooldownRule {
   burst: number;
 }
 
+/** A `?refresh=1` (or `true`) that bypasses a route's cache. */
+const forcedRefresh = (request: FastifyRequest): boolean => {
+  const { refresh } = (request.query ?? {}) as { refresh?: string };
+  return refresh === '1' || refresh === 'true';
+};
+
 /** Forced refreshes: a loop (or an `<img>` tag) must not drive Spotify into a long 429 that fails alarms. */
 export const SPOTIFY_COSTLY_ROUTES: readonly CooldownRule[] = [
-  {
-    method: 'GET',
-    path: '/api/music-library',
-    applies: (request) => {
-      const { refresh } = (request.query ?? {}) as { refresh?: string };
-      return refresh === '1' || refresh === 'true';
-    },
-    ms: 30_000,
-    burst: 5,
-  },
+  { method: 'GET', path: '/api/music-library', applies: forcedRefresh, ms: 30_000, burst: 5 },
   { method: 'POST', path: '/api/token-cache/refresh', ms: 30_000, burst: 5 },
+  // The music sections' reloads, each a fresh read from Spotify.
+  ...[
+    '/api/library/liked',
+    '/api/library/artists',
+    '/api/library/recent',
+    '/api/library/top',
+    '/api/artists/:id',
+  ].map((path) => ({ method: 'GET', path, applies: forcedRefresh, ms: 30_000, burst: 5 })),
+  // Every new search asks Spotify; the page sends one per typing pause, a script could send thousands.
+  { method: 'GET', path: '/api/search', ms: 250, burst: 20 },
 ];
 
 /** Most remembered (rule, client) pairs; old ones are dropped first. */

@@ -40,6 +40,23 @@ export type ServerSpotify = Pick<
   | 'getAllMyPlaylists'
   | 'getAllSavedAlbums'
   | 'getSavedTracksCount'
+  // Music you can find (search, queue, library sections, artist page, now playing).
+  | 'search'
+  | 'seek'
+  | 'setRepeat'
+  | 'getQueue'
+  | 'addToQueue'
+  | 'getSavedTracks'
+  | 'getAllFollowedArtists'
+  | 'getRecentlyPlayed'
+  | 'getTopTracks'
+  | 'getTopArtists'
+  | 'getArtist'
+  | 'getArtistAlbums'
+  | 'getArtistTopTracks'
+  | 'libraryContains'
+  | 'saveToLibrary'
+  | 'removeFromLibrary'
 >;
 
 /** The accounts calls the login routes make. */

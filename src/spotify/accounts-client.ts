@@ -16,7 +16,10 @@ export const SPOTIPI_SCOPES: readonly string[] = [
   'playlist-read-private',
   'playlist-read-collaborative',
   'user-library-read',
+  'user-library-modify',
   'user-follow-read',
+  'user-read-recently-played',
+  'user-top-read',
 ];
 
 export interface AccountsClientOptions {

@@ -218,6 +218,38 @@ export interface PlaybackState extends CurrentlyPlaying {
   shuffle_state: boolean;
 }
 
+/** An entry of `GET /v1/me/player/recently-played`. */
+export interface PlayHistory {
+  track: Track;
+  /** ISO time it was played. */
+  played_at: string;
+  context: PlaybackContext | null;
+}
+
+/** `GET /v1/me/player/recently-played`: cursors are Unix times in ms, as strings. */
+export interface PlayHistoryPage {
+  href: string;
+  items: PlayHistory[];
+  limit: number;
+  next: string | null;
+  cursors: { after?: string | null; before?: string | null } | null;
+  total?: number;
+}
+
+/** `GET /v1/me/player/queue`. Episodes are passed through as they come. */
+export interface PlayerQueue {
+  currently_playing: Track | null;
+  queue: Track[];
+}
+
+/** `/me/top/{type}`'s windows: about 4 weeks, 6 months, a year. */
+export type TimeRange = 'short_term' | 'medium_term' | 'long_term';
+
+/** An album on an artist's page: how the artist relates to it. */
+export interface ArtistAlbum extends SimplifiedAlbum {
+  album_group?: 'album' | 'single' | 'compilation' | 'appears_on';
+}
+
 export type SearchType = 'album' | 'artist' | 'playlist' | 'track';
 
 /** `GET /v1/search`: one paging object per requested type. */

@@ -151,7 +151,11 @@ describe('SpotifyWebApi reads', () => {
   it('searches the catalogue by type', async () => {
     const result = await client().search('morning', ['playlist', 'track'], { limit: 5 });
     expect(result.playlists?.items.map((p) => p?.name)).toContain('Morning Coffee');
-    expect(result.tracks?.items.every((t) => t.name.toLowerCase().includes('morning'))).toBe(true);
+    // A track matches by its name, its album's or an artist's, as on Spotify.
+    const fields = (t: { name: string; album: { name: string }; artists: { name: string }[] }) =>
+      [t.name, t.album.name, ...t.artists.map((a) => a.name)].map((v) => v.toLowerCase());
+    expect(result.tracks?.items.length).toBeGreaterThan(0);
+    expect(result.tracks?.items.every((t) => fields(t).some((v) => v.includes('morning')))).toBe(true);
     expect(result.albums).toBeUndefined();
   });
 
@@ -403,5 +407,76 @@ describe('SpotifyWebApi against the February 2026 Development Mode shapes', () =
     expect(me.id).toBeTruthy();
     expect(me).not.toHaveProperty('email');
     expect(me).not.toHaveProperty('product');
+  });
+});
+
+describe('SpotifyWebApi for the music views', () => {
+  it('adds a track to the queue and reads it back first in line', async () => {
+    const api = client();
+    const [track] = (await api.search('wake', ['track'], { limit: 1 })).tracks!.items;
+    await api.addToQueue(track!.uri);
+    const queue = await api.getQueue();
+    expect(queue.currently_playing?.type).toBe('track');
+    expect(queue.queue[0]?.uri).toBe(track!.uri);
+    expect(calls.map((c) => `${c.endpoint} ${c.status}`)).toContain('POST /v1/me/player/queue 204');
+  });
+
+  it('pages recently played backwards with the before cursor', async () => {
+    const api = client();
+    const first = await api.getRecentlyPlayed({ limit: 5 });
+    expect(first.items).toHaveLength(5);
+    const before = Number(first.cursors?.before);
+    const older = await api.getRecentlyPlayed({ limit: 5, before });
+    expect(Date.parse(older.items[0]!.played_at)).toBeLessThan(before);
+    expect(older.items.map((p) => p.played_at)).not.toContain(first.items[4]!.played_at);
+  });
+
+  it('reads top tracks and artists per time range, and refuses an unknown range with 400', async () => {
+    const api = client();
+    const short = await api.getTopTracks({ timeRange: 'short_term', limit: 5 });
+    const long = await api.getTopTracks({ timeRange: 'long_term', limit: 5 });
+    expect(short.items.map((t) => t.id)).not.toEqual(long.items.map((t) => t.id));
+    expect((await api.getTopArtists({ limit: 3 })).items[0]?.type).toBe('artist');
+    const err = await catchError(api.getTopTracks({ timeRange: 'forever' as never }));
+    expect((err as SpotifyApiError).status).toBe(400);
+  });
+
+  it("reads an artist's albums at most 10 a page, as the reference now allows", async () => {
+    const api = client();
+    const [artist] = (await api.search('the', ['artist'], { limit: 1 })).artists!.items;
+    const albums = await api.getArtistAlbums(artist!.id, { limit: 10 });
+    expect(albums.items.every((a) => a.album_group !== undefined)).toBe(true);
+    const err = await catchError(api.getArtistAlbums(artist!.id, { limit: 11 }));
+    expect((err as SpotifyApiError).status).toBe(400);
+  });
+
+  it('does not fall back to a search when top-tracks fails for another reason than its removal', async () => {
+    const api = client();
+    const [artist] = (await api.search('the', ['artist'], { limit: 1 })).artists!.items;
+    emu.injectFault({ target: 'api', kind: 'status', status: 400, pathPrefix: '/v1/artists/' });
+    const err = await catchError(api.getArtistTopTracks(artist!));
+    expect((err as SpotifyApiError).status).toBe(400);
+    expect(calls.filter((c) => c.endpoint === 'GET /v1/search')).toHaveLength(1); // the lookup above
+  });
+
+  it('likes through /me/library and checks with /me/library/contains', async () => {
+    const api = client();
+    const [track] = (await api.search('wake', ['track'], { limit: 1 })).tracks!.items;
+    await api.removeFromLibrary([track!.uri]);
+    expect(await api.libraryContains([track!.uri])).toEqual([false]);
+    await api.saveToLibrary([track!.uri]);
+    expect(await api.libraryContains([track!.uri])).toEqual([true]);
+    expect((await api.getSavedTracks({ limit: 1 })).items[0]?.track.uri).toBe(track!.uri);
+    // The pre-2026 writes and checks were not needed.
+    expect(
+      calls.filter((c) => /^(PUT|DELETE) \/v1\/me\/tracks|\/v1\/me\/tracks\/contains/.test(c.endpoint)),
+    ).toEqual([]);
+  });
+
+  it('reports the 404 of unknown items, not the old endpoint, when both answer 404', async () => {
+    const api = client();
+    const err = await catchError(api.saveToLibrary(['spotify:track:0000000000000000000000']));
+    expect((err as SpotifyApiError).status).toBe(404);
+    expect((err as SpotifyApiError).endpoint).toBe('PUT /v1/me/library');
   });
 });

@@ -12,12 +12,15 @@ import { collectCursorPages, collectOffsetPages } from './pagination.js';
 import { parseRetryAfterMs } from './retry-after.js';
 import type {
   Artist,
+  ArtistAlbum,
   CurrentlyPlaying,
   CursorPaging,
   Device,
   PageRequest,
   Paging,
   PlaybackState,
+  PlayerQueue,
+  PlayHistoryPage,
   PlaylistItem,
   RepeatState,
   SavedAlbum,
@@ -26,6 +29,8 @@ import type {
   SearchType,
   SimplifiedPlaylist,
   SpotifyUser,
+  TimeRange,
+  Track,
 } from './types.js';
 
 export const DEFAULT_API_URL = 'https://api.spotify.com';
@@ -73,7 +78,7 @@ export interface SearchOptions extends PageRequest {
 export type CatalogItemType = 'playlist' | 'album' | 'artist' | 'track';
 
 interface RequestSpec {
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** Route template for metrics and errors, e.g. `/v1/playlists/{id}/items`. */
   route: string;
   path: string;
@@ -374,6 +379,158 @@ export class SpotifyWebApi {
     });
   }
 
+  /** `GET /v1/me/player/queue`: the current track and what plays after it. */
+  getQueue(): Promise<PlayerQueue> {
+    return this.json({ method: 'GET', route: '/v1/me/player/queue', path: '/v1/me/player/queue' });
+  }
+
+  /** `POST /v1/me/player/queue`: a track (or episode) plays after the current one. */
+  async addToQueue(uri: string, deviceId?: string): Promise<void> {
+    await this.command({
+      method: 'POST',
+      route: '/v1/me/player/queue',
+      path: '/v1/me/player/queue',
+      query: { uri, device_id: deviceId },
+    });
+  }
+
+  /** `GET /v1/me/player/recently-played`: one cursor page, newest first (`before`/`after` in epoch ms). */
+  getRecentlyPlayed(
+    page: { limit?: number; before?: number; after?: number } = {},
+  ): Promise<PlayHistoryPage> {
+    return this.json({
+      method: 'GET',
+      route: '/v1/me/player/recently-played',
+      path: '/v1/me/player/recently-played',
+      query: { limit: page.limit, before: page.before, after: page.after },
+    });
+  }
+
+  /** `GET /v1/me/top/tracks`: one page of the user's top tracks over `timeRange` (default medium_term). */
+  getTopTracks(page: PageRequest & { timeRange?: TimeRange } = {}): Promise<Paging<Track>> {
+    return this.json({
+      method: 'GET',
+      route: '/v1/me/top/tracks',
+      path: '/v1/me/top/tracks',
+      query: { time_range: page.timeRange, limit: page.limit, offset: page.offset },
+    });
+  }
+
+  /** `GET /v1/me/top/artists`: one page of the user's top artists over `timeRange`. */
+  getTopArtists(page: PageRequest & { timeRange?: TimeRange } = {}): Promise<Paging<Artist>> {
+    return this.json({
+      method: 'GET',
+      route: '/v1/me/top/artists',
+      path: '/v1/me/top/artists',
+      query: { time_range: page.timeRange, limit: page.limit, offset: page.offset },
+    });
+  }
+
+  /** `GET /v1/artists/{id}`. */
+  getArtist(id: string): Promise<Artist> {
+    return this.json({
+      method: 'GET',
+      route: '/v1/artists/{id}',
+      path: `/v1/artists/${encodeURIComponent(id)}`,
+    });
+  }
+
+  /** `GET /v1/artists/{id}/albums`: one page (the reference allows 1..10 a page since February 2026). */
+  getArtistAlbums(
+    id: string,
+    page: PageRequest & { includeGroups?: string[]; market?: string } = {},
+  ): Promise<Paging<ArtistAlbum>> {
+    return this.json({
+      method: 'GET',
+      route: '/v1/artists/{id}/albums',
+      path: `/v1/artists/${encodeURIComponent(id)}/albums`,
+      query: {
+        include_groups: page.includeGroups?.join(','),
+        limit: page.limit,
+        offset: page.offset,
+        market: page.market,
+      },
+    });
+  }
+
+  /**
+   * An artist's most popular tracks. `GET /v1/artists/{id}/top-tracks` was removed for Development
+   * Mode apps in February 2026 (403); then the artist's tracks come from a search
+   * (`artist:"name"`, Spotify's relevance order), keeping only those the artist plays on.
+   */
+  async getArtistTopTracks(artist: { id: string; name: string }, market?: string): Promise<Track[]> {
+    try {
+      const body = await this.json<{ tracks: Track[] }>({
+        method: 'GET',
+        route: '/v1/artists/{id}/top-tracks',
+        path: `/v1/artists/${encodeURIComponent(artist.id)}/top-tracks`,
+        query: { market },
+      });
+      return body.tracks ?? [];
+    } catch (err) {
+      if (!(err instanceof SpotifyApiError) || (err.status !== 403 && err.status !== 404)) throw err;
+      if (err instanceof SpotifyUnauthorizedError || err instanceof NoActiveDeviceError) throw err;
+      const found = await this.search(`artist:"${artist.name.replaceAll('"', '')}"`, ['track'], {
+        limit: 10,
+        market,
+      });
+      return (found.tracks?.items ?? []).filter((t) => t?.artists.some((a) => a.id === artist.id));
+    }
+  }
+
+  /**
+   * `GET /v1/me/library/contains`: whether each URI is in the user's library. Falls back to
+   * `GET /v1/me/tracks/contains` (tracks only) where the generic endpoint answers 404.
+   */
+  async libraryContains(uris: string[]): Promise<boolean[]> {
+    try {
+      return await this.json<boolean[]>({
+        method: 'GET',
+        route: '/v1/me/library/contains',
+        path: '/v1/me/library/contains',
+        query: { uris: uris.join(',') },
+      });
+    } catch (err) {
+      const ids = legacyTrackIds(err, uris);
+      if (!ids) throw err;
+      // When the old endpoint fails too, the 404 was about the items: report that one.
+      return this.json<boolean[]>({
+        method: 'GET',
+        route: '/v1/me/tracks/contains',
+        path: '/v1/me/tracks/contains',
+        query: { ids: ids.join(',') },
+      }).catch(() => Promise.reject(err));
+    }
+  }
+
+  /** `PUT /v1/me/library` (like); `PUT /v1/me/tracks` where the generic endpoint answers 404. */
+  saveToLibrary(uris: string[]): Promise<void> {
+    return this.changeLibrary('PUT', uris);
+  }
+
+  /** `DELETE /v1/me/library` (unlike); `DELETE /v1/me/tracks` where the generic endpoint answers 404. */
+  removeFromLibrary(uris: string[]): Promise<void> {
+    return this.changeLibrary('DELETE', uris);
+  }
+
+  private async changeLibrary(method: 'PUT' | 'DELETE', uris: string[]): Promise<void> {
+    try {
+      await this.command({
+        method,
+        route: '/v1/me/library',
+        path: '/v1/me/library',
+        query: { uris: uris.join(',') },
+      });
+    } catch (err) {
+      const ids = legacyTrackIds(err, uris);
+      if (!ids) throw err;
+      // When the old endpoint fails too, the 404 was about the items: report that one.
+      await this.command({ method, route: '/v1/me/tracks', path: '/v1/me/tracks', body: { ids } }).catch(() =>
+        Promise.reject(err),
+      );
+    }
+  }
+
   private async json<T>(spec: RequestSpec): Promise<T> {
     const value = await this.jsonOrNull<T>(spec);
     if (value === null) {
@@ -526,6 +683,13 @@ export class SpotifyWebApi {
     }
     return url.toString();
   }
+}
+
+/** Track ids for the pre-2026 endpoints when `err` says the generic library endpoint is unknown here. */
+function legacyTrackIds(err: unknown, uris: string[]): string[] | undefined {
+  if (!(err instanceof SpotifyApiError) || err.status !== 404 || err instanceof NoActiveDeviceError) return;
+  const ids = uris.map((uri) => /^spotify:track:([A-Za-z0-9]+)$/.exec(uri)?.[1]);
+  return ids.every((id): id is string => id !== undefined) ? ids : undefined;
 }
 
 function parseErrorBody(text: string): { message?: string; reason?: string } {

@@ -148,6 +148,14 @@ const SEEDS: { method: Method; path: string; body: Record<string, unknown> }[] =
   { method: 'PUT', path: '/api/playback/volume', body: { volume: 50 } },
   { method: 'PUT', path: '/api/playback/shuffle', body: { state: true } },
   { method: 'PUT', path: '/api/playback/device', body: { device_id: 'abc', play: true } },
+  { method: 'PUT', path: '/api/playback/seek', body: { position_ms: 30_000 } },
+  { method: 'PUT', path: '/api/playback/repeat', body: { state: 'context' } },
+  { method: 'POST', path: '/api/queue', body: { uri: 'spotify:track:4uLU6hMCjMI75M1A2tKUQC' } },
+  {
+    method: 'PUT',
+    path: '/api/library/saved',
+    body: { uri: 'spotify:track:4uLU6hMCjMI75M1A2tKUQC', saved: true },
+  },
   {
     method: 'POST',
     path: '/api/alarms',

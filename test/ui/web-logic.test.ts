@@ -260,7 +260,15 @@ describe('library and playback normalisation', () => {
 
   it('reads the device list', () => {
     expect(playback.normaliseDevices({ devices: [{ id: 'a', name: 'Pi', is_active: true }, null] })).toEqual([
-      { id: 'a', name: 'Pi', type: '', isActive: true, volume: null, restricted: false },
+      {
+        id: 'a',
+        name: 'Pi',
+        type: '',
+        isActive: true,
+        volume: null,
+        restricted: false,
+        supportsVolume: true,
+      },
     ]);
     expect(playback.normaliseDevices({})).toEqual([]);
   });

@@ -275,10 +275,11 @@ describe('the web UI in a real browser against the demo server', () => {
       .poll(() => page.locator('#btn-shuffle').getAttribute('aria-pressed'))
       .toBe(String(!before.shuffle_state));
 
+    // Liked Songs is a list of its tracks, headed by a row that plays them all.
     await page.locator('#tab-liked').click();
-    const liked = page.locator('#library-list .library-item');
-    await expect.poll(() => liked.count()).toBe(1);
-    expect(await liked.textContent()).toContain('Liked songs');
+    await expect.poll(() => page.locator('#library-list .music-row').count()).toBeGreaterThan(10);
+    const liked = page.locator('#library-list .liked-all');
+    expect(await liked.textContent()).toContain('Play all liked songs');
     await liked.click();
     await expect
       .poll(async () => (await getJson<Player>(demo, '/playback_status')).context?.uri)

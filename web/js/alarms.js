@@ -7,6 +7,7 @@ import { clearErrors, showFieldError } from './forms.js';
 import { language, onLanguageChange, t } from './i18n.js';
 import { LIKED_URI } from './library-model.js';
 import { flash, reportError } from './notices.js';
+import { pickName, picks, rememberPick, renderPickChips } from './picks.js';
 import { Poller } from './poller.js';
 import { devices, library } from './store.js';
 
@@ -42,6 +43,9 @@ export function initAlarms() {
   renderDayChips(new Set());
   fillTimezones();
   library.subscribe(() => fillMusicOptions(byId('alarm-context'), currentValue('alarm-context')));
+  const chooseAlarmPick = (pick) => fillMusicOptions(byId('alarm-context'), pick.uri);
+  picks.subscribe(() => renderPickChips(byId('alarm-picks'), chooseAlarmPick));
+  renderPickChips(byId('alarm-picks'), chooseAlarmPick);
   devices.subscribe(() => fillDeviceOptions(currentValue('alarm-device')));
   fillMusicOptions(byId('alarm-context'), LIKED_URI);
   fillDeviceOptions('');
@@ -255,6 +259,15 @@ function replaceAlarm(updated) {
   render();
 }
 
+/** "Use for an alarm": opens a new alarm with `item` ({uri, name, kind}) as its music. */
+export function useForAlarm(item) {
+  rememberPick(item);
+  openForm(null);
+  fillMusicOptions(byId('alarm-context'), item.uri);
+  byId('alarms').scrollIntoView({ block: 'start' });
+  input('alarm-time').focus();
+}
+
 /** Opens the form empty (add) or filled with `alarm` (edit). */
 function openForm(alarm) {
   const form = /** @type {HTMLFormElement} */ (byId('alarm-form'));
@@ -310,6 +323,9 @@ async function save(form) {
     const saved = editingId
       ? await api.put(`/api/alarms/${encodeURIComponent(editingId)}`, body)
       : await api.post('/api/alarms', body);
+    const chosen = /** @type {HTMLSelectElement} */ (byId('alarm-context'));
+    const option = chosen.selectedOptions[0];
+    if (chosen.value.startsWith('spotify:') && option) rememberPick({ uri: chosen.value, name: option.text });
     if (saved?.id) replaceAlarm(saved);
     else await load();
     flash(t('alarms.created'));
@@ -352,7 +368,9 @@ export function fillMusicOptions(select, selected, emptyLabelKey) {
   // The API takes the "liked" keyword for Liked Songs (and resolves the user's collection itself).
   options.push(h('option', { value: LIKED_URI, text: t('music.liked') }));
   if (/^spotify:user:[^:]+:collection$/.test(selected ?? '')) selected = LIKED_URI;
+  const recent = picks.get().filter((p) => p.uri !== LIKED_URI);
   const groups = [
+    ['music.recent', recent],
     ['music.playlists', data?.playlists ?? []],
     ['music.albums', data?.albums ?? []],
   ];
@@ -368,7 +386,8 @@ export function fillMusicOptions(select, selected, emptyLabelKey) {
   }
   select.replaceChildren(...options);
   const known = [.../** @type {HTMLSelectElement} */ (select).options].some((o) => o.value === selected);
-  if (selected && !known) select.append(h('option', { value: selected, text: selected }));
+  if (selected && !known)
+    select.append(h('option', { value: selected, text: pickName(selected) || selected }));
   /** @type {HTMLSelectElement} */ (select).value = selected ?? '';
 }
 

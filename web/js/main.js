@@ -1,18 +1,22 @@
 /** Boots the page: language, theme, notices, then each card with its own poller. */
 import { initAlarmSafety } from './alarm-safety.js';
-import { initAlarms } from './alarms.js';
+import { initAlarms, useForAlarm } from './alarms.js';
 import { api } from './api.js';
+import { initArtistView, openArtist } from './artist-view.js';
 import { initClock, setDimSchedule } from './clock.js';
 import { byId, show } from './dom.js';
 import { initI18n, language, onLanguageChange, setLanguage } from './i18n.js';
+import { initItemSheet } from './item-sheet.js';
 import { initLibrary, load as loadLibrary } from './library.js';
 import { initNotices, onBackOff } from './notices.js';
 import { initNowPlaying, loadDevices } from './now-playing.js';
 import { setPollScale } from './poller.js';
+import { initQueueView } from './queue-view.js';
 import { initReauth } from './reauth.js';
+import { initSearch } from './search.js';
 import { initSettings, loadAccount, onSettings } from './settings.js';
 import { initSetup } from './setup.js';
-import { initSleep } from './sleep.js';
+import { initSleep, useForSleep } from './sleep.js';
 import { initTheme } from './theme.js';
 import { initTokenPanel } from './token-panel.js';
 
@@ -36,7 +40,11 @@ async function boot() {
   onBackOff((seconds) => {
     for (const poller of pollers) poller.backOff(seconds);
   });
-  initLibrary();
+  initItemSheet({ openArtist, useForAlarm, useForSleep });
+  initArtistView();
+  initSearch({ openArtist });
+  initQueueView();
+  initLibrary({ openArtist });
   initReauth(() => {
     for (const poller of pollers) poller.runNow();
     loadLibrary(true);

@@ -61,6 +61,11 @@ export function reportError(error, retry) {
       window.location.reload();
       return;
     case 403:
+      // A login that has not granted a permission a view needs: logging in again grants it.
+      if (error.loginUrl) {
+        showReauth(error.loginUrl);
+        return;
+      }
       return showNotice(
         'forbidden',
         t('notice.forbidden.title'),

@@ -1,9 +1,15 @@
-/** The player card: now playing with a live progress bar, transport controls, volume, shuffle, devices. */
+/**
+ * The player card: now playing with a live progress bar you can seek on, transport controls,
+ * repeat, like, the volume as the device allows it, shuffle and the speaker it plays on.
+ */
 import { api } from './api.js';
 import { byId, h } from './dom.js';
 import { formatTrackTime } from './format.js';
 import { onLanguageChange, t } from './i18n.js';
+import { icon } from './icons.js';
+import { deviceIcon, nextRepeat, volumeView } from './music-model.js';
 import { reportError } from './notices.js';
+import { onMusicChanged, rememberDevice } from './play-target.js';
 import { interpolatedProgress, normaliseDevices, normalisePlayback } from './playback-model.js';
 import { Poller } from './poller.js';
 import { devices, playback } from './store.js';
@@ -16,6 +22,11 @@ let poller;
 let volumeTimer;
 let volumeHeldUntil = 0;
 let shownImageUrl = '';
+/** While the user drags the seek slider, polls do not move it. */
+let seeking = false;
+/** Liked state per track URI (read once per track). */
+const likedByUri = new Map();
+let likeFor = '';
 
 /** Starts the player card; returns its poller. */
 export function initNowPlaying() {
@@ -39,8 +50,25 @@ export function initNowPlaying() {
   });
   const select = /** @type {HTMLSelectElement} */ (byId('device-select'));
   select.addEventListener('change', () => {
-    if (select.value) command('PUT', '/api/playback/device', { device_id: select.value }, true);
+    if (!select.value) return;
+    rememberDevice(select.value);
+    // Moving the music keeps it playing when it was.
+    const play = Boolean(playback.get()?.isPlaying);
+    command('PUT', '/api/playback/device', { device_id: select.value, play }, true);
   });
+  const seek = /** @type {HTMLInputElement} */ (byId('np-seek'));
+  seek.addEventListener('input', () => {
+    seeking = true;
+    showProgress(Number(seek.value), playback.get()?.durationMs ?? 0);
+  });
+  seek.addEventListener('change', () => seekTo(Number(seek.value)));
+  byId('btn-repeat').addEventListener('click', () => {
+    const next = nextRepeat(byId('btn-repeat').dataset.state ?? 'off');
+    renderRepeat(next);
+    command('PUT', '/api/playback/repeat', { state: next });
+  });
+  byId('btn-like').addEventListener('click', () => toggleLike());
+  onMusicChanged(() => refresh());
   byId('btn-devices-refresh').addEventListener('click', () => loadDevices());
   byId('np-cover').addEventListener('error', () => {
     byId('np-cover').hidden = true;
@@ -75,6 +103,85 @@ export async function loadDevices() {
     devices.set(normaliseDevices(await api.get('/api/devices')));
   } catch (error) {
     reportError(error, loadDevices);
+  }
+}
+
+async function seekTo(positionMs) {
+  const view = playback.get();
+  seeking = false;
+  if (view) playback.set({ ...view, progressMs: positionMs, fetchedAt: Date.now() });
+  tickProgress();
+  try {
+    await api.put('/api/playback/seek', { position_ms: Math.max(0, Math.round(positionMs)) });
+  } catch (error) {
+    reportError(error, () => seekTo(positionMs));
+  }
+  await refresh();
+}
+
+/** Reads whether the current track is liked (once per track). */
+async function loadLiked(uri) {
+  likeFor = uri;
+  if (!uri.startsWith('spotify:track:')) return renderLike(uri);
+  if (!likedByUri.has(uri)) {
+    try {
+      const body = await api.get(`/api/library/saved?uris=${encodeURIComponent(uri)}`, { quiet: true });
+      likedByUri.set(uri, Boolean(body?.saved?.[uri]));
+    } catch {
+      // Unknown: the heart stays neutral; a tap tries again.
+    }
+  }
+  if (likeFor === uri) renderLike(uri);
+}
+
+async function toggleLike() {
+  const uri = playback.get()?.trackUri ?? '';
+  if (!uri.startsWith('spotify:track:')) return;
+  const next = !likedByUri.get(uri);
+  likedByUri.set(uri, next);
+  renderLike(uri);
+  try {
+    await api.put('/api/library/saved', { uri, saved: next });
+  } catch (error) {
+    likedByUri.set(uri, !next);
+    renderLike(uri);
+    reportError(error, toggleLike);
+  }
+}
+
+function renderLike(uri) {
+  const button = byId('btn-like');
+  const known = likedByUri.has(uri);
+  const liked = likedByUri.get(uri) === true;
+  button.hidden = !uri.startsWith('spotify:track:');
+  button.setAttribute('aria-pressed', String(liked));
+  button.dataset.known = String(known);
+  button.setAttribute('aria-label', t(liked ? 'player.unlike' : 'player.like'));
+}
+
+function renderRepeat(state) {
+  const button = byId('btn-repeat');
+  button.dataset.state = state;
+  button.setAttribute('aria-pressed', String(state !== 'off'));
+  button.setAttribute('aria-label', t(`player.repeat.${state}`));
+  button.title = t(`player.repeat.${state}`);
+}
+
+/** Shows the volume as the device allows: a slider, or why it cannot be changed. */
+function renderVolume(view) {
+  const state = volumeView(
+    view?.deviceId ? { supportsVolume: view.supportsVolume, volume: view.volume } : null,
+  );
+  const slider = /** @type {HTMLInputElement} */ (byId('volume'));
+  slider.disabled = state.state !== 'adjustable';
+  const note = byId('volume-note');
+  note.hidden = state.state !== 'locked';
+  note.textContent =
+    state.state === 'locked' ? t('player.volumeLocked', { device: view?.deviceName ?? '' }) : '';
+  byId('volume-row').dataset.state = state.state;
+  if (state.state !== 'adjustable') {
+    byId('volume-out').textContent = state.value === null ? '–' : String(state.value);
+    slider.setAttribute('aria-valuetext', state.state === 'locked' ? t('player.volumeFixed') : '–');
   }
 }
 
@@ -124,6 +231,10 @@ function render(view) {
     cover.hidden = true;
     shownImageUrl = '';
     renderPlayState(Boolean(view?.isPlaying), '');
+    renderLike('');
+    renderRepeat(view?.repeat ?? 'off');
+    renderVolume(view);
+    renderDeviceIcon(view);
     tickProgress();
     return;
   }
@@ -147,6 +258,11 @@ function render(view) {
     /** @type {HTMLInputElement} */ (byId('volume')).value = String(view.volume);
     showVolume(view.volume);
   }
+  renderVolume(view);
+  renderRepeat(view.repeat);
+  renderDeviceIcon(view);
+  if (view.trackUri !== likeFor) loadLiked(view.trackUri);
+  else renderLike(view.trackUri);
   const select = /** @type {HTMLSelectElement} */ (byId('device-select'));
   if (
     view.deviceId &&
@@ -173,13 +289,32 @@ function showVolume(value) {
 }
 
 function tickProgress() {
+  if (seeking) return;
   const view = playback.get();
-  const progress = interpolatedProgress(view, Date.now());
   const duration = view?.durationMs ?? 0;
-  const ratio = duration > 0 ? progress / duration : 0;
+  const progress = interpolatedProgress(view, Date.now());
+  const seek = /** @type {HTMLInputElement} */ (byId('np-seek'));
+  seek.max = String(Math.max(1, Math.round(duration)));
+  seek.value = String(Math.round(progress));
+  seek.disabled = !view?.title || duration <= 0;
+  showProgress(progress, duration);
+}
+
+function showProgress(progress, duration) {
+  const ratio = duration > 0 ? Math.min(1, progress / duration) : 0;
   byId('np-progress').style.transform = `scaleX(${ratio.toFixed(4)})`;
   byId('np-elapsed').textContent = formatTrackTime(progress);
   byId('np-duration').textContent = formatTrackTime(duration);
+  byId('np-seek').setAttribute(
+    'aria-valuetext',
+    t('player.position', { elapsed: formatTrackTime(progress), duration: formatTrackTime(duration) }),
+  );
+}
+
+function renderDeviceIcon(view) {
+  const holder = byId('device-type-icon');
+  const name = view?.deviceType ? deviceIcon(view.deviceType) : 'device';
+  if (holder.firstElementChild?.getAttribute('data-icon') !== name) holder.replaceChildren(icon(name));
 }
 
 /** @param {ReturnType<typeof normaliseDevices>} list */
@@ -190,7 +325,11 @@ function renderDevices(list) {
     h('option', {
       value: d.id,
       disabled: d.restricted,
-      text: d.restricted ? `${d.name} ${t('player.restricted')}` : d.name,
+      text: d.restricted
+        ? `${d.name} ${t('player.restricted')}`
+        : d.supportsVolume === false
+          ? `${d.name} ${t('player.fixedVolume')}`
+          : d.name,
     }),
   );
   if (list.length === 0) options.push(h('option', { value: '', text: t('player.noDevices') }));

@@ -8,7 +8,8 @@
  * @typedef {{
  *   isPlaying: boolean, title: string, artist: string, album: string, imageUrl: string,
  *   progressMs: number, durationMs: number, shuffle: boolean, volume: number|null,
- *   deviceId: string, deviceName: string, contextUri: string, fetchedAt: number
+ *   deviceId: string, deviceName: string, contextUri: string, fetchedAt: number,
+ *   trackUri: string, repeat: 'off'|'context'|'track', supportsVolume: boolean|null, deviceType: string
  * }} PlaybackView
  */
 
@@ -38,6 +39,11 @@ export function normalisePlayback(raw, now) {
     deviceName: String(device?.name ?? body.device_name ?? ''),
     contextUri: String(body.context?.uri ?? body.context_uri ?? ''),
     fetchedAt: now,
+    trackUri: String(item?.uri ?? ''),
+    repeat: ['off', 'context', 'track'].includes(body.repeat_state) ? body.repeat_state : 'off',
+    // A volume-locked device says supports_volume: false (and usually volume_percent: null).
+    supportsVolume: typeof device?.supports_volume === 'boolean' ? device.supports_volume : null,
+    deviceType: String(device?.type ?? ''),
   };
 }
 
@@ -58,7 +64,7 @@ export function pickImage(images) {
   return String((medium ?? sized[0]).url);
 }
 
-/** `GET /api/devices` body (`{devices: [...]}` or a bare array) to `{id, name, type, isActive, volume, restricted}`. */
+/** `GET /api/devices` body (`{devices: [...]}` or a bare array) to `{id, name, type, isActive, volume, restricted, supportsVolume}`. */
 export function normaliseDevices(raw) {
   const list = Array.isArray(raw) ? raw : Array.isArray(raw?.devices) ? raw.devices : [];
   return list
@@ -70,6 +76,7 @@ export function normaliseDevices(raw) {
       isActive: Boolean(d.is_active),
       volume: numberOrNull(d.volume_percent),
       restricted: Boolean(d.is_restricted),
+      supportsVolume: d.supports_volume !== false,
     }));
 }
 
