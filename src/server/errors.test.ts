@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../alarm/errors.js';
 import {
   NoActiveDeviceError,
   SpotifyApiError,
@@ -75,6 +76,23 @@ describe('toHttpError', () => {
 
   it('names the settings to check when Spotify refuses the client', () => {
     expect(toHttpError(new SpotifyConfigError('invalid_client')).message).toContain('SPOTIFY_CLIENT_ID');
+  });
+
+  it("keeps an alarm error's status, message and field, and says it in German from the catalogue", () => {
+    const invalid = toHttpError(new ValidationError('volume must be at most 100', 'volume'));
+    expect(invalid.toBody()).toEqual({
+      error: { status: 400, message: 'volume must be at most 100', field: 'volume' },
+    });
+    expect(invalid.toBody('de').error).toEqual({
+      status: 400,
+      message: 'volume ist ungültig.',
+      field: 'volume',
+    });
+    expect(toHttpError(new NotFoundError('no alarm with id "x"')).toBody('de').error).toEqual({
+      status: 404,
+      message: 'Nicht gefunden',
+    });
+    expect(toHttpError(new ConflictError('alarm x is not ringing')).status).toBe(409);
   });
 
   it('keeps an HttpError as it is', () => {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AlarmError, ConflictError, NotFoundError, ValidationError } from '../alarm/errors.js';
 import { SettingLockedError, SettingsValidationError } from '../settings/settings-store.js';
 import {
   NoActiveDeviceError,
@@ -143,6 +144,7 @@ export function toHttpError(err: unknown): HttpError {
     return spotifyUnavailable(`HTTP ${err.status}`);
   }
   if (err instanceof SpotifyError) return spotifyUnavailable();
+  if (err instanceof AlarmError) return alarmError(err);
   if (err instanceof SettingsValidationError) {
     return badRequest(err.message, err.field, {
       key: err.key,
@@ -162,11 +164,26 @@ export function toHttpError(err: unknown): HttpError {
   const status = fastifyErr?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const [message, key] = clientErrorMessage(fastifyErr as FastifyError);
-    return new HttpError(status, message, key ? { i18n: { key } } : {});
+    // A body that cannot be parsed (bad JSON, too large, wrong type) is the field at fault.
+    const field = fastifyErr?.code?.startsWith('FST_ERR_CTP_') ? { field: 'body' } : {};
+    return new HttpError(status, message, { ...field, ...(key ? { i18n: { key } } : {}) });
   }
   return new HttpError(500, 'Internal error; the details are in the server log.', {
     i18n: { key: 'error.internal' },
   });
+}
+
+/** The alarm module's errors keep their status, message and field; other languages get the catalogue's words. */
+function alarmError(err: AlarmError): HttpError {
+  if (err instanceof ValidationError) {
+    const field = err.field;
+    if (field === undefined) return badRequest(err.message);
+    return badRequest(err.message, field, { key: 'error.invalidField', params: { field } });
+  }
+  if (err instanceof NotFoundError)
+    return new HttpError(404, err.message, { i18n: { key: 'error.notFound' } });
+  if (err instanceof ConflictError) return new HttpError(409, err.message);
+  return new HttpError(err.status, err.message);
 }
 
 function configProblem(err: SpotifyConfigError): HttpError {

@@ -19,6 +19,7 @@ import {
 } from '../../src/emulator/demo-credentials.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
+import { handleError } from '../../src/server/errors.js';
 import { alarmRoutes } from '../../src/server/routes/alarms.js';
 import { sleepRoutes } from '../../src/server/routes/sleep.js';
 import { AccountsClient } from '../../src/spotify/accounts-client.js';
@@ -207,6 +208,8 @@ export async function startStack(options: Partial<AlarmSchedulerOptions> = {}): 
 
 async function serve(scheduler: AlarmScheduler, sleepTimer: SleepTimer): Promise<FastifyInstance> {
   const app = Fastify();
+  // The app's one error handler, as buildApp installs it.
+  app.setErrorHandler(handleError);
   await app.register(alarmRoutes, { scheduler });
   await app.register(sleepRoutes, { sleepTimer });
   await app.ready();

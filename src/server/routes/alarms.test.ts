@@ -5,6 +5,7 @@ import { AlarmScheduler } from '../../alarm/scheduler.js';
 import { SleepTimer } from '../../alarm/sleep-timer.js';
 import { RecordingLogger, tempStateDir } from '../../alarm/test-helpers.js';
 import { ManualClock } from '../../token/manual-clock.js';
+import { handleError } from '../errors.js';
 import { alarmRoutes } from './alarms.js';
 import { sleepRoutes } from './sleep.js';
 
@@ -39,6 +40,8 @@ beforeEach(async () => {
   await scheduler.start();
   await sleepTimer.start();
   app = Fastify();
+  // The app's one error handler, as buildApp installs it.
+  app.setErrorHandler(handleError);
   await app.register(alarmRoutes, { scheduler });
   await app.register(sleepRoutes, { sleepTimer });
   await app.ready();
@@ -222,9 +225,10 @@ describe('alarm routes', () => {
       payload: '{"time": "07:30",',
     });
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json().error).toMatchObject({
+    expect(malformed.json().error).toEqual({
       status: 400,
-      message: 'the request body is not valid JSON',
+      message: 'The request body is not valid JSON.',
+      field: 'body',
     });
 
     const list = await post('/api/alarms', [valid]);

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ValidationError } from '../../alarm/errors.js';
 import type { AlarmScheduler } from '../../alarm/scheduler.js';
-import { ALARM_BODY_LIMIT, installAlarmErrorHandler } from './alarm-errors.js';
 
 /** Options of the alarm routes plugin. */
 export interface AlarmRoutesOptions {
@@ -25,13 +24,15 @@ function snoozeMinutes(body: unknown): number | undefined {
   return minutes;
 }
 
+/** Largest body the alarm and sleep routes accept; an alarm is a few hundred bytes. */
+export const ALARM_BODY_LIMIT = 16 * 1024;
+
 /**
  * `GET/POST /api/alarms`, `GET/PUT/PATCH/DELETE /api/alarms/:id`, `POST /api/alarms/:id/snooze`,
  * `POST /api/alarms/:id/stop`, `POST /api/alarms/:id/test`, `GET /api/alarms/next`. Validation is the scheduler's (zod), so
  * the API and the CLI import share one set of rules.
  */
 export const alarmRoutes: FastifyPluginAsync<AlarmRoutesOptions> = async (app, { scheduler }) => {
-  installAlarmErrorHandler(app);
   const write = { bodyLimit: ALARM_BODY_LIMIT };
 
   app.get('/api/alarms', async () => ({ alarms: scheduler.list() }));

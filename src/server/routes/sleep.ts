@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { fields, parseOrThrow } from '../../alarm/model.js';
 import type { SleepTimer } from '../../alarm/sleep-timer.js';
-import { ALARM_BODY_LIMIT, installAlarmErrorHandler } from './alarm-errors.js';
+import { ALARM_BODY_LIMIT } from './alarms.js';
 
 /** Options of the sleep routes plugin. */
 export interface SleepRoutesOptions {
@@ -23,7 +23,6 @@ const settingsSchema = z.strictObject({
  * `DELETE /api/sleep`, and `GET/PUT /api/sleep/settings` for the defaults.
  */
 export const sleepRoutes: FastifyPluginAsync<SleepRoutesOptions> = async (app, { sleepTimer }) => {
-  installAlarmErrorHandler(app);
   const write = { bodyLimit: ALARM_BODY_LIMIT };
 
   app.get('/api/sleep', async () => sleepTimer.status());
