@@ -2,7 +2,7 @@
  * Issue 12, items 7 and 8, through the real server (demo mode, real emulator, real files):
  * alarms are never lost silently, and one state dir has one server.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -12,14 +12,13 @@ import { createLogger } from '../../src/server/logger.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
 import { SERVER_LOCK_FILE, StateDirLockedError } from '../../src/server/state-dir-lock.js';
 import { LogCapture, tempDir, testConfig } from '../server/helpers.js';
+import { killServeChildren, listeningUrl, runServe, type ServeRun } from '../server/serve-child.js';
 
-const FIXTURE = join(import.meta.dirname, '../server/fixtures/serve-main.ts');
 const servers: RunningServer[] = [];
-const children: ChildProcess[] = [];
 
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  killServeChildren();
 });
 
 function spec(id: string, extra: Record<string, unknown> = {}) {
@@ -62,52 +61,9 @@ async function post(url: string, body: unknown): Promise<Response> {
   });
 }
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** `spotipi serve` as a real process on `stateDir`. */
-function runServe(stateDir: string, env: Record<string, string> = {}): Run {
-  const cwd = tempDir();
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), FIXTURE, 'serve'], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      SPOTIPI_STATE_DIR: stateDir,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listening(run: Run): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/[^\s"]+)/.exec(run.stdout());
-    if (match?.[1]) return match[1];
-    if (run.child.exitCode !== null) throw new Error(`serve exited early:\n${run.stdout()}\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`serve did not start:\n${run.stdout()}\n${run.stderr()}`);
+function runServeOn(stateDir: string, env: Record<string, string> = {}): ServeRun {
+  return runServe({ SPOTIPI_STATE_DIR: stateDir, PORT: '0', LOG_LEVEL: 'warn', ...env });
 }
 
 describe('the alarms file is never lost silently (item 7)', () => {
@@ -217,7 +173,7 @@ describe('the alarms file is never lost silently (item 7)', () => {
   it('spotipi serve exits with code 2 and a clear message on a file it cannot read safely', async () => {
     const stateDir = tempDir();
     writeAlarms(stateDir, { version: 7, alarms: [] });
-    const run = runServe(stateDir);
+    const run = runServeOn(stateDir);
     expect((await run.exited).code).toBe(2);
     expect(run.stderr()).toMatch(
       /Error: SpotiPi did not start: \S+alarms\.json cannot be read safely: it was written by a newer SpotiPi \(file version 7; this one reads up to 1\); upgrade SpotiPi\. It was left untouched/,
@@ -243,9 +199,9 @@ describe('one server per state dir (item 8)', () => {
 
   it('spotipi serve refuses a state dir another serve process holds, with its pid, and exits 1', async () => {
     const stateDir = tempDir();
-    const first = runServe(stateDir);
-    await listening(first);
-    const second = runServe(stateDir);
+    const first = runServeOn(stateDir);
+    await listeningUrl(first);
+    const second = runServeOn(stateDir);
     expect((await second.exited).code).toBe(1);
     expect(second.stderr()).toContain(`another SpotiPi server (pid ${first.child.pid}`);
     expect(second.stderr()).toContain(stateDir);

@@ -1,61 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { killServeChildren, listeningUrl, outputContains, runServe } from './serve-child.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures/serve-main.ts');
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function runServe(env: Record<string, string>): Run {
-  const cwd = tempDir();
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), FIXTURE, 'serve'], {
-    cwd,
-    // A clean environment: nothing from the developer's shell (a real SPOTIFY_CLIENT_ID) leaks in.
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, SPOTIPI_STATE_DIR: join(cwd, 'state'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listeningUrl(run: Run): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/[^\s"]+)/.exec(run.stdout());
-    if (match?.[1]) return match[1];
-    if (run.child.exitCode !== null) throw new Error(`serve exited early:\n${run.stdout()}\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`serve did not start:\n${run.stdout()}\n${run.stderr()}`);
-}
+afterEach(killServeChildren);
 
 describe('spotipi serve as a process', () => {
   it('starts in demo mode with no configuration, answers /healthz with mode demo, and exits 0 on SIGTERM', async () => {
     const run = runServe({ PORT: '0' });
     const url = await listeningUrl(run);
-    expect(run.stdout()).toContain('(DEMO MODE)');
+    // The CLI's own "listening … (DEMO MODE)" line may follow the JSON log line the URL came from.
+    await outputContains(run, '(DEMO MODE)');
     const health = (await (await fetch(`${url}/healthz`)).json()) as { mode: string };
     expect(health.mode).toBe('demo');
     expect((await fetch(`${url}/api/devices`)).status).toBe(200);
