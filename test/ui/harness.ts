@@ -97,3 +97,27 @@ export async function getJson<T>(demo: DemoServer, path: string): Promise<T> {
   if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
   return (await res.json()) as T;
 }
+
+/**
+ * Creates a one-off alarm (Liked Songs, no fade, Europe/Berlin) two minutes after `now` on the
+ * alarm clock's time, so a test advancing that clock by three minutes makes it ring.
+ */
+export async function createAlarmInTwoMinutes(demo: DemoServer, now: number): Promise<Response> {
+  const time = new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'Europe/Berlin',
+  }).format(new Date(now + 2 * 60_000));
+  return fetch(`${demo.url}/api/alarms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      time,
+      label: 'Wake',
+      context_uri: 'liked',
+      fade_in_seconds: 0,
+      timezone: 'Europe/Berlin',
+    }),
+  });
+}

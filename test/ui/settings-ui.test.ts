@@ -5,7 +5,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
 import { ManualClock } from '../../src/token/manual-clock.js';
 import { CHROMIUM_PATH, launchChromium } from './browser.js';
-import { type DemoServer, getJson, startDemoServer } from './harness.js';
+import { createAlarmInTwoMinutes, type DemoServer, getJson, startDemoServer } from './harness.js';
 
 /** Screenshots are looked at by eye, never committed. */
 const SHOTS = process.env.SPOTIPI_SHOTS_DIR ?? '/tmp/spotipi-settings-shots';
@@ -364,24 +364,7 @@ describe('the bedside clock', () => {
   });
 
   it('offers big snooze and stop while an alarm rings, without moving the clock', async () => {
-    const at = new Date(clock.now() + 2 * 60_000);
-    const time = new Intl.DateTimeFormat('en-GB', {
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZone: 'Europe/Berlin',
-    }).format(at);
-    const created = await fetch(`${ringing.url}/api/alarms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        time,
-        label: 'Wake',
-        context_uri: 'liked',
-        fade_in_seconds: 0,
-        timezone: 'Europe/Berlin',
-      }),
-    });
+    const created = await createAlarmInTwoMinutes(ringing, clock.now());
     const alarm = (await created.json()) as { id: string };
     const { page } = await open(`${ringing.url}/#clock`, { init: stubWakeLock });
     await expect.poll(() => page.locator('#clock').isVisible()).toBe(true);

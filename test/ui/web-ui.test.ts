@@ -4,7 +4,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/token/manual-clock.js';
 import { launchChromium } from './browser.js';
-import { type DemoServer, emulatorAdmin, getJson, startDemoServer } from './harness.js';
+import {
+  createAlarmInTwoMinutes,
+  type DemoServer,
+  emulatorAdmin,
+  getJson,
+  startDemoServer,
+} from './harness.js';
 
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const PHONE = { width: 390, height: 844 };
@@ -473,24 +479,7 @@ describe('the web UI when an alarm rings', () => {
   });
 
   it('offers snooze and stop for the ringing alarm, then stop only while it is snoozed', async () => {
-    const at = new Date(clock.now() + 2 * 60_000);
-    const time = new Intl.DateTimeFormat('en-GB', {
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZone: 'Europe/Berlin',
-    }).format(at);
-    const created = await fetch(`${ringing.url}/api/alarms`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        time,
-        label: 'Wake',
-        context_uri: 'liked',
-        fade_in_seconds: 0,
-        timezone: 'Europe/Berlin',
-      }),
-    });
+    const created = await createAlarmInTwoMinutes(ringing, clock.now());
     expect(created.status).toBe(201);
     const alarm = (await created.json()) as AlarmView & { state: string };
     await clock.advance(3 * 60_000);
@@ -507,7 +496,7 @@ describe('the web UI when an alarm rings', () => {
     const banner = page.locator('#alarm-ringing');
     await expect.poll(() => banner.isVisible()).toBe(true);
     expect(await page.locator('#alarm-ringing-title').textContent()).toBe('Alarm ringing');
-    expect(await page.locator('#alarm-ringing-label').textContent()).toContain(time);
+    expect(await page.locator('#alarm-ringing-label').textContent()).toContain(alarm.time);
     expect(await page.locator('#alarm-snooze').isVisible()).toBe(true);
 
     await page.locator('#alarm-snooze').click();
