@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
 import { AlarmBook, type AlarmView, type Edited, type NextAlarm } from './alarm-book.js';
-import type { Ring, RingState, StoredAlarm } from './alarm-record.js';
+import { type Ring, type RingState, type StoredAlarm, snoozedRing } from './alarm-record.js';
 import { DeviceLearner } from './device-learner.js';
 import { DeviceMemory } from './device-memory.js';
 import { DueLoop } from './due-loop.js';
@@ -25,11 +25,10 @@ const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Keeps the alarms and fires them on time: a façade over the alarm book (alarm-book.ts: the
- * alarms, their file and views), the due check (due-check.ts: what is due when), the ringer
- * (ringer.ts: start, fade and silence one alarm) and the token warmer. It owns the loop, which
- * sleeps until the next due moment (in chunks of at most `maxSleepMs`, so a wall-clock jump is
- * seen within that), and `setRing`, the one place a ring changes, checked against the
- * transition table (ring-machine.ts).
+ * alarms, their file and views), the scheduling loop (due-loop.ts, acting on due-check.ts's
+ * decisions of what is due when), the ringer (ringer.ts: start, fade and silence one alarm), the
+ * token warmer and the device learner. It owns `setRing`, the one place a ring changes, checked
+ * against the transition table (ring-machine.ts).
  */
 export class AlarmScheduler extends EventEmitter {
   /** Every Spotify Connect device seen (persisted as devices.json in the state dir). */
@@ -203,22 +202,8 @@ export class AlarmScheduler extends EventEmitter {
     }
     const length = minutes ?? this.o.snoozeMinutes;
     if (ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'snooze', how.pausedOnSpeaker === true);
-    const now = this.clock.now();
-    const current = stored.runtime.ring ?? ring;
-    this.setRing(
-      stored,
-      'snooze',
-      {
-        state: 'snoozed',
-        since: now,
-        occurrence: current.occurrence,
-        snoozedUntil: now + length * 60_000,
-        snoozeCount: current.snoozeCount + 1,
-        ...(current.deviceId ? { deviceId: current.deviceId } : {}),
-        ...(current.deviceName ? { deviceName: current.deviceName } : {}),
-      },
-      how.pausedOnSpeaker ? 'paused on the speaker' : 'snoozed',
-    );
+    const next = snoozedRing(stored.runtime.ring ?? ring, this.clock.now(), length);
+    this.setRing(stored, 'snooze', next, how.pausedOnSpeaker ? 'paused on the speaker' : 'snoozed');
     await this.changed(
       id,
       how.pausedOnSpeaker ? 'alarm snoozed by a pause on the speaker' : 'alarm snoozed',
