@@ -58,6 +58,7 @@ export class DueLoop {
     await this.done;
   }
 
+  /** Acts on what `afterRestart` decides for one alarm's ring. */
   private recover(stored: StoredAlarm, now: number): void {
     const ring = stored.runtime.ring;
     const what = afterRestart(ring, now, this.h.o);
@@ -82,6 +83,7 @@ export class DueLoop {
     }
   }
 
+  /** Ticks, then sleeps until the next due moment, a change (`kick`) or `maxSleepMs`. */
   private async run(): Promise<void> {
     let lastZeroAt: number | undefined;
     while (!this.closed) {

@@ -10,7 +10,7 @@ import type { RingEvent } from './ring-machine.js';
 import { type Live, RingTasks } from './ring-tasks.js';
 import { formatInZone } from './schedule.js';
 import { TestRings } from './test-ring.js';
-import { WakeUpFailedError, wakeUp } from './wake-up.js';
+import { WakeUpFailedError, type WakeUpResult, wakeUp } from './wake-up.js';
 
 export type { RingerTimings, RingHost } from './ring-host.js';
 
@@ -136,7 +136,7 @@ export class Ringer {
     const fade = spec.fade_in_seconds > 0 && spec.volume > 0;
     const due = ring.due ?? ring.occurrence;
     const retryFor = ring.test ? Math.min(this.h.o.retryForMs, this.h.o.testRingMs) : this.h.o.retryForMs;
-    let result: Awaited<ReturnType<typeof wakeUp>>;
+    let result: WakeUpResult;
     try {
       result = await wakeUp(
         {
@@ -183,6 +183,19 @@ export class Ringer {
       return;
     }
     this.fallback.stopFor(id, current);
+    const { next, plan } = this.played(stored, spec, current, result, { due, fade });
+    if (plan) await this.fade.run(stored, next, plan, spec, ctl, context, result.priorVolume);
+    else this.pauses.start(stored, next, spec, ctl);
+  }
+
+  /** The music started: the ring becomes ringing on that device, `last_result` says how, listeners hear. */
+  private played(
+    stored: StoredAlarm,
+    spec: AlarmSpec,
+    current: Ring,
+    result: WakeUpResult,
+    { due, fade }: { due: number; fade: boolean },
+  ): { next: Ring; plan: FadePlan | undefined } {
     const now = this.h.clock.now();
     const plan: FadePlan | undefined =
       fade && result.volumeControllable
@@ -218,8 +231,7 @@ export class Ringer {
     if (!current.test) this.h.emit('fired', this.h.view(stored));
     this.h.emit('ringing', this.h.view(stored));
     this.h.kick();
-    if (plan) await this.fade.run(stored, next, plan, spec, ctl, context, result.priorVolume);
-    else this.pauses.start(stored, next, spec, ctl);
+    return { next, plan };
   }
 
   /** Spotify could not be made to play: ring the fallback sound if there is one, else record the failure. */
