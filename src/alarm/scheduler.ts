@@ -196,7 +196,7 @@ export class AlarmScheduler extends EventEmitter {
   async snooze(id: string, minutes?: number, how: { pausedOnSpeaker?: boolean } = {}): Promise<AlarmView> {
     const stored = this.book.mustGet(id);
     const ring = stored.runtime.ring;
-    if (!ring) throw new ConflictError(`alarm ${id} is not ringing`);
+    if (!ring) throw new ConflictError(`alarm ${id} is not ringing`, 'notRinging');
     if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 1 || minutes > 120)) {
       throw new ValidationError('minutes must be an integer from 1 to 120', 'minutes');
     }
@@ -219,7 +219,7 @@ export class AlarmScheduler extends EventEmitter {
   async stop(id: string, how: { pausedOnSpeaker?: boolean } = {}): Promise<AlarmView> {
     const stored = this.book.mustGet(id);
     const ring = stored.runtime.ring;
-    if (!ring) throw new ConflictError(`alarm ${id} is not ringing or snoozed`);
+    if (!ring) throw new ConflictError(`alarm ${id} is not ringing or snoozed`, 'notRingingOrSnoozed');
     if (ring.state !== 'snoozed') await this.ringer.silence(id, ring, 'stop', how.pausedOnSpeaker === true);
     if (ring.test) this.ringer.recordTestEnd(stored, 'stopped');
     this.setRing(stored, 'stop', undefined, how.pausedOnSpeaker ? 'paused on the speaker again' : 'stopped');
@@ -237,7 +237,8 @@ export class AlarmScheduler extends EventEmitter {
    */
   async test(id: string): Promise<AlarmView> {
     const stored = this.book.mustGet(id);
-    if (stored.runtime.ring) throw new ConflictError(`alarm ${id} is ringing or snoozed; stop it first`);
+    if (stored.runtime.ring)
+      throw new ConflictError(`alarm ${id} is ringing or snoozed; stop it first`, 'busy');
     const now = this.clock.now();
     this.ringer.fire(stored, { occurrence: now, due: now, snoozeCount: 0, test: true, event: 'due' });
     await this.changed(id, 'alarm test ring started');
