@@ -91,8 +91,8 @@ function loadCard(form) {
  * values arriving, and nothing is saved against settings the page has not seen.
  */
 function setFormReady(form, ready) {
-  /** @type {HTMLFieldSetElement} */ for (const group of form.querySelectorAll('fieldset'))
-    (group).disabled = !ready;
+  for (const group of /** @type {NodeListOf<HTMLFieldSetElement>} */ (form.querySelectorAll('fieldset')))
+    group.disabled = !ready;
   /** @type {HTMLButtonElement} */ (byId('settings-save')).disabled = !ready;
   form.setAttribute('aria-busy', String(!ready));
 }
