@@ -44,11 +44,14 @@ let settledWaiters = [];
 /**
  * Resolves once no request is in flight, looked at after the current task (so requests the page
  * starts in the same task count): the page's first round of data is in and its layout has settled,
- * the moment to see which cards are near the screen.
+ * the moment to see which cards are near the screen. At the latest after `maxWaitMs`: a slow
+ * Spotify answer must not keep a card the user has reached from loading.
+ * @param {number} [maxWaitMs]
  * @returns {Promise<void>}
  */
-export function whenSettled() {
+export function whenSettled(maxWaitMs = 3000) {
   return new Promise((resolve) => {
+    setTimeout(resolve, maxWaitMs);
     setTimeout(() => {
       if (inFlight === 0) resolve();
       else settledWaiters.push(resolve);

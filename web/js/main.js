@@ -78,7 +78,9 @@ async function boot() {
 /**
  * A page opened at a section (/#settings) lands on it once the cards above have their data: they
  * grow as it arrives and push the section away from where the browser scrolled. Not when the user
- * has already moved.
+ * has already moved. After the page's load event (the browser's own scroll to the section comes
+ * with it, smoothly under `scroll-behavior: smooth`), and once more a moment later in case that
+ * scroll was still under way.
  */
 function landOnHashTarget() {
   const id = decodeURIComponent(location.hash.slice(1));
@@ -90,8 +92,17 @@ function landOnHashTarget() {
   };
   for (const type of ['wheel', 'touchstart', 'keydown', 'pointerdown'])
     addEventListener(type, onMove, { once: true, passive: true });
-  whenSettled().then(() => {
-    if (!moved) target.scrollIntoView({ block: 'start' });
+  const land = () => {
+    // A jump, as the browser's own fragment scroll is when the page opens.
+    if (!moved) target.scrollIntoView({ block: 'start', behavior: 'instant' });
+  };
+  const loaded =
+    document.readyState === 'complete'
+      ? Promise.resolve()
+      : new Promise((resolve) => addEventListener('load', resolve, { once: true }));
+  Promise.all([whenSettled(), loaded]).then(() => {
+    land();
+    setTimeout(land, 500);
   });
 }
 
