@@ -27,11 +27,15 @@ import { hasLocalTheme, setThemePreference } from './theme.js';
 
 /** @type {{settings: Record<string, any>, fields: Record<string, any>, access?: {protected: boolean}}|null} */
 let view = null;
-/** The settings last applied to the page: from its `<html>` tag, loaded or saved. */
-/** @type {Record<string, any>|null} */
+/**
+ * The settings last applied to the page: from its `<html>` tag, loaded or saved.
+ * @type {Record<string, any>|null}
+ */
 let applied = null;
-/** The card's data, loaded once (when the card comes near the screen). */
-/** @type {Promise<unknown>|null} */
+/**
+ * The card's data, loaded once (when the card comes near the screen).
+ * @type {Promise<unknown>|null}
+ */
 let cardLoad = null;
 /** @type {any} */
 let account = null;
