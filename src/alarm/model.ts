@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.js';
 
 /** Day names in ISO order (Monday first), as used in the API. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { systemClock } from '../token/clock.js';
 import type { Clock, Logger } from '../token/types.js';
 import { type Ring, type RingState, runtimeSchema, type StoredAlarm } from './alarm-record.js';
