@@ -1,0 +1,62 @@
+import type { Clock } from '../token/types.js';
+
+/** Options of `IdleCollector`. */
+export interface IdleCollectorOptions {
+  /** A full garbage collection (`globalThis.gc` under `node --expose-gc`). */
+  collect: () => void;
+  /** Quiet time after the last request before collecting, in ms. */
+  quietMs: number;
+  clock: Pick<Clock, 'monotonic' | 'sleep'>;
+}
+
+/**
+ * One full garbage collection once requests stop. V8 shrinks its heap on its own only some
+ * seconds after activity ends, and not always (measured: an idle server held 19–25 MB private
+ * memory 10 s after start, depending on whether that had happened; after one collection ~18 MB).
+ * A page that stays open keeps polling more often than `quietMs`, so no collection runs while
+ * someone uses SpotiPi; each quiet period costs one timer wake-up and one collection.
+ */
+export class IdleCollector {
+  private last = 0;
+  private quietMs = 0;
+  private waiting = false;
+  private readonly stop = new AbortController();
+
+  constructor(private readonly o: IdleCollectorOptions) {}
+
+  /**
+   * Something happened (a request, the start): collect once `quietMs` (default the option's) pass
+   * without more.
+   */
+  activity(quietMs = this.o.quietMs): void {
+    this.last = this.o.clock.monotonic();
+    this.quietMs = quietMs;
+    if (!this.waiting && !this.stop.signal.aborted) this.wait(quietMs);
+  }
+
+  /** No more collections. */
+  close(): void {
+    this.stop.abort();
+  }
+
+  private wait(ms: number): void {
+    this.waiting = true;
+    this.o.clock.sleep(ms, this.stop.signal).then(
+      () => {
+        const quiet = this.o.clock.monotonic() - this.last;
+        if (quiet < this.quietMs) return this.wait(this.quietMs - quiet);
+        this.waiting = false;
+        this.o.collect();
+      },
+      () => {
+        this.waiting = false;
+      },
+    );
+  }
+}
+
+/** The runtime's full collection when Node runs with `--expose-gc` (the server's flags), else undefined. */
+export function exposedGc(): (() => void) | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  return typeof gc === 'function' ? () => gc() : undefined;
+}
