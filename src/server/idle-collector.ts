@@ -14,7 +14,7 @@ export interface IdleCollectorOptions {
  * seconds after activity ends, and not always (measured: an idle server held 19–25 MB private
  * memory 10 s after start, depending on whether that had happened; after one collection ~18 MB).
  * A page that stays open keeps polling more often than `quietMs`, so no collection runs while
- * someone uses SpotiPi; each quiet period costs one timer wake-up and one collection.
+ * someone uses SpotiPi; each quiet period costs a wake-up or two and a collection.
  */
 export class IdleCollector {
   private last = 0;
@@ -55,8 +55,20 @@ export class IdleCollector {
   }
 }
 
-/** The runtime's full collection when Node runs with `--expose-gc` (the server's flags), else undefined. */
+/** Between the two collections: the first one's concurrent sweeping has finished by then. */
+const SECOND_COLLECTION_MS = 1_000;
+
+/**
+ * A collection that gives memory back, when Node runs with `--expose-gc` (the server's flags),
+ * else undefined: two full collections a second apart. One alone frees the objects but keeps the
+ * heap's pages (measured: 32 MB of heap for 4 MB in use); the next releases the pages the first
+ * emptied (7 MB of heap, 25 MB less private memory).
+ */
 export function exposedGc(): (() => void) | undefined {
   const gc = (globalThis as { gc?: () => void }).gc;
-  return typeof gc === 'function' ? () => gc() : undefined;
+  if (typeof gc !== 'function') return undefined;
+  return () => {
+    gc();
+    setTimeout(() => gc(), SECOND_COLLECTION_MS).unref();
+  };
 }
