@@ -72,24 +72,34 @@ export function processTree(pid: number): number[] {
   return out;
 }
 
+/** Peak memory of a process tree in MB: summed VmRSS, and summed PSS (shared pages counted once). */
+export interface TreePeak {
+  rss: number;
+  pss: number;
+}
+
 /**
- * Samples the summed RSS of a process tree every `everyMs` until stopped; the peak is what the
- * machine needs free at once (npm, the shell, node and esbuild's own process together).
+ * Samples the summed RSS and PSS of a process tree every `everyMs` until stopped; the peak is what
+ * the machine needs free at once (npm, the shell, node and esbuild's own process together). RSS
+ * counts the Node binary's pages once per node process (npm and the build script both run one);
+ * PSS divides shared pages among their users, so its sum is the memory the tree really takes.
  */
-export function treePeakSampler(pid: number, everyMs = 20): { stop(): number } {
-  let peak = 0;
+export function treePeakSampler(pid: number, everyMs = 20): { stop(): TreePeak } {
+  const peak: TreePeak = { rss: 0, pss: 0 };
   const sample = () => {
-    let sum = 0;
+    const sum: TreePeak = { rss: 0, pss: 0 };
     for (const p of processTree(pid)) {
       if (!existsSync(`/proc/${p}/status`)) continue;
       try {
-        const m = memory(p).rss;
-        if (Number.isFinite(m)) sum += m;
+        const m = memory(p);
+        if (Number.isFinite(m.rss)) sum.rss += m.rss;
+        if (Number.isFinite(m.pss)) sum.pss += m.pss;
       } catch {
         // exited between listing and reading
       }
     }
-    peak = Math.max(peak, sum);
+    peak.rss = Math.max(peak.rss, sum.rss);
+    peak.pss = Math.max(peak.pss, sum.pss);
   };
   sample();
   const timer = setInterval(sample, everyMs);

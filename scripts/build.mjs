@@ -14,8 +14,14 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { buildWeb } from './build-web.mjs';
+import { build, stop } from 'esbuild';
+
+// esbuild is a Go program: by default its collector lets the heap double between collections and
+// it bundles on every core. On a 512 MB Pi the peak matters more than seconds: measured on the
+// server bundle and page together, 182 MB peak (node and esbuild) by default, 146 MB with these
+// (the build takes about a second longer on 2 cores). A user's own GOGC/GOMAXPROCS win.
+process.env.GOGC ??= '10';
+process.env.GOMAXPROCS ??= '1';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -60,8 +66,16 @@ async function main() {
     .split(',');
   const wants = (part) => !only || only.includes(part);
   await mkdir(dist, { recursive: true });
-  if (wants('server')) await buildServer();
-  if (wants('web')) await buildWeb(join(root, 'web'), join(dist, 'web'));
+  if (wants('server')) {
+    await buildServer();
+    // The server bundle is the largest graph: let esbuild's process go with its memory before the
+    // page is bundled and compressed (a new esbuild process starts, much smaller).
+    await stop();
+  }
+  if (wants('web')) {
+    const { buildWeb } = await import('./build-web.mjs');
+    await buildWeb(join(root, 'web'), join(dist, 'web'));
+  }
   if (!only) await writeFile(join(dist, '.build-stamp'), `${new Date().toISOString()}\n`);
 }
 

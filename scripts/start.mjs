@@ -39,7 +39,11 @@ export function needsBuild() {
 
 if (needsBuild()) {
   process.stderr.write('Building SpotiPi (dist/ is missing or older than the sources)...\n');
-  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  // The same small-heap flags as package.json's build script: a first start on a Pi builds there.
+  const flags = ['--max-semi-space-size=1', '--no-opt', '--no-sparkplug'];
+  const result = spawnSync(process.execPath, [...flags, join(root, 'scripts', 'build.mjs')], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 

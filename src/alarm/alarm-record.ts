@@ -30,6 +30,19 @@ export interface Ring {
   test?: boolean;
 }
 
+/** The snoozed ring that follows `current` at `now` for `minutes`: same occurrence and device, one more snooze. */
+export function snoozedRing(current: Ring, now: number, minutes: number): Ring {
+  return {
+    state: 'snoozed',
+    since: now,
+    occurrence: current.occurrence,
+    snoozedUntil: now + minutes * 60_000,
+    snoozeCount: current.snoozeCount + 1,
+    ...(current.deviceId ? { deviceId: current.deviceId } : {}),
+    ...(current.deviceName ? { deviceName: current.deviceName } : {}),
+  };
+}
+
 export interface Runtime {
   /** Occurrences at or before this wall ms have been handled (fired, missed or skipped). */
   anchorAt: number;

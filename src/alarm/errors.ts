@@ -22,10 +22,19 @@ export class NotFoundError extends AlarmError {
   override readonly status = 404;
 }
 
+/** Why a request does not fit an alarm's state; the UI's catalogue has `error.alarm.<reason>`. */
+export type ConflictReason = 'notRinging' | 'notRingingOrSnoozed' | 'busy';
+
 /** The request does not fit the current state (e.g. snoozing an alarm that is not ringing). */
 export class ConflictError extends AlarmError {
   override name = 'ConflictError';
   override readonly status = 409;
+  constructor(
+    message: string,
+    readonly reason: ConflictReason,
+  ) {
+    super(message);
+  }
 }
 
 /** A short, log-safe description of any thrown value. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../token/types.js';
-import { forbidden, tooManyRequests, unauthenticated } from './errors.js';
+import { crossSite, HttpError, tooManyRequests, unauthenticated } from './errors.js';
 import { secretsEqual } from './secret-compare.js';
 import type { SessionStore } from './sessions.js';
 
@@ -88,13 +88,13 @@ export function installCrossSiteGuard(app: FastifyInstance): void {
       const navigation = request.headers['sec-fetch-mode'] === 'navigate';
       const path = decodedPath(request.url);
       if (navigation && path !== undefined && !COSTLY_GETS.has(path)) return;
-      throw forbidden('Cross-site request refused.');
+      throw crossSite();
     }
-    if (fromAnotherSite(request)) throw forbidden('Cross-site request refused.');
+    if (fromAnotherSite(request)) throw crossSite();
     const origin = request.headers.origin;
     if (typeof origin === 'string') {
       if (!URL.canParse(origin) || new URL(origin).host !== request.host) {
-        throw forbidden('Cross-site request refused.');
+        throw crossSite();
       }
     }
   });
@@ -137,7 +137,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
         return;
       }
       recordFailure(request.ip);
-      throw unauthenticated('The API token is wrong.');
+      throw new HttpError(401, 'The API token is wrong.', { i18n: { key: 'error.tokenWrong' } });
     }
     const id = sessionIdOf(request);
     if (id !== undefined && options.sessions?.isValid(id)) {
@@ -153,7 +153,9 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
 }
 
 function tooMany() {
-  return tooManyRequests('Too many failed attempts; wait a minute and try again.', 60);
+  return tooManyRequests('Too many failed attempts; wait a minute and try again.', 60, {
+    key: 'error.tooManyAttempts',
+  });
 }
 
 /** The session id in the request's signed cookie; undefined without one or with a forged one. */

@@ -134,7 +134,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     global: false,
     errorResponseBuilder: (_request, context) => {
       const wait = Math.ceil(context.ttl / 1000);
-      return tooManyRequests(`Too many requests; try again in ${wait} s.`, wait);
+      return tooManyRequests(`Too many requests; try again in ${wait} s.`, wait, {
+        key: 'error.tooManyRequests',
+        params: { seconds: wait },
+      });
     },
   });
 

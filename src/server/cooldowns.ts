@@ -82,7 +82,10 @@ export function installCooldowns(app: FastifyInstance, clock: Clock, rules: read
     const decision = takeAllowance(last.get(key), clock.monotonic(), rule);
     if (!decision.ok) {
       const wait = Math.max(1, Math.ceil(decision.waitMs / 1000));
-      throw tooManyRequests(`Refreshed several times just now; try again in ${wait} s.`, wait);
+      throw tooManyRequests(`Refreshed several times just now; try again in ${wait} s.`, wait, {
+        key: 'error.cooldown',
+        params: { seconds: wait },
+      });
     }
     last.delete(key);
     last.set(key, decision.allowance);

@@ -15,7 +15,7 @@ import {
   RetryableRefreshError,
   TokenUnavailableError,
 } from '../token/errors.js';
-import { HttpError, toHttpError } from './errors.js';
+import { crossSite, HttpError, misdirectedHost, toHttpError, tooManyRequests } from './errors.js';
 
 describe('toHttpError', () => {
   const cases: [string, unknown, number, Record<string, unknown>?][] = [
@@ -92,7 +92,34 @@ describe('toHttpError', () => {
       status: 404,
       message: 'Nicht gefunden',
     });
-    expect(toHttpError(new ConflictError('alarm x is not ringing')).status).toBe(409);
+    expect(toHttpError(new ConflictError('alarm x is not ringing', 'notRinging')).status).toBe(409);
+  });
+
+  it('says every error a user can meet in German for a German page, with its parameters filled in', () => {
+    const errors = [
+      toHttpError(new ConflictError('alarm x is not ringing', 'notRinging')),
+      toHttpError(new ConflictError('alarm x is not ringing or snoozed', 'notRingingOrSnoozed')),
+      toHttpError(new ConflictError('alarm x is ringing or snoozed; stop it first', 'busy')),
+      toHttpError(new SpotifyOAuthError('bad code', 400, 'invalid_grant')),
+      toHttpError(new SpotifyApiError('GET /v1/x failed', 404, 'GET /v1/x', undefined, 'Not found.')),
+      toHttpError(new SpotifyApiError('PUT /v1/x failed', 403, 'PUT /v1/x', undefined, 'Restricted device')),
+      toHttpError(new SpotifyApiError('PUT /v1/x failed', 400, 'PUT /v1/x', undefined, 'Bad thing')),
+      toHttpError(new SpotifyConfigError('invalid_client')),
+      crossSite(),
+      misdirectedHost('evil.example'),
+      tooManyRequests('Too many requests; try again in 7 s.', 7, {
+        key: 'error.tooManyRequests',
+        params: { seconds: 7 },
+      }),
+    ];
+    for (const err of errors) {
+      const german = err.toBody('de').error.message;
+      expect(german, err.message).not.toBe(err.message);
+      expect(german, err.message).not.toMatch(/\{\w+\}/);
+    }
+    expect(errors[3]!.toBody('de').error.message).toContain('invalid_grant');
+    expect(errors[9]!.toBody('de').error.message).toContain('SPOTIPI_ALLOWED_HOSTS=evil.example');
+    expect(errors[10]!.toBody('de').error.message).toContain('7 s');
   });
 
   it('keeps an HttpError as it is', () => {

@@ -70,7 +70,10 @@ export const reauthorizationRequired = () =>
     i18n: { key: 'error.reauth' },
   });
 /** 403: refused (cross-site request). */
-export const forbidden = (message: string) => new HttpError(403, message);
+export const forbidden = (message: string, i18n?: MessageKey) =>
+  new HttpError(403, message, i18n ? { i18n } : {});
+/** 403 for a request another site's page made. */
+export const crossSite = () => forbidden('Cross-site request refused.', { key: 'error.crossSite' });
 /** 421: the request names a host SpotiPi does not answer to (the DNS-rebinding guard). */
 export const misdirectedHost = (host: string) => {
   const shown = host.slice(0, 100);
@@ -78,12 +81,12 @@ export const misdirectedHost = (host: string) => {
   return new HttpError(
     421,
     `SpotiPi does not answer to the name "${shown}". If you reach it by this name, add it to SPOTIPI_ALLOWED_HOSTS (e.g. SPOTIPI_ALLOWED_HOSTS=${example}) and restart.`,
-    { field: 'host' },
+    { field: 'host', i18n: { key: 'error.host', params: { host: shown, example } } },
   );
 };
 /** 429 with Retry-After: this client asked too often. */
-export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
-  new HttpError(429, message, { retryAfterSeconds });
+export const tooManyRequests = (message: string, retryAfterSeconds: number, i18n?: MessageKey) =>
+  new HttpError(429, message, { retryAfterSeconds, ...(i18n ? { i18n } : {}) });
 /** 404. */
 export const notFound = (message?: string) =>
   new HttpError(
@@ -134,13 +137,19 @@ export function toHttpError(err: unknown): HttpError {
     return spotifyUnavailable(err.status ? `HTTP ${err.status}` : undefined);
   if (err instanceof SpotifyConfigError) return configProblem(err);
   if (err instanceof SpotifyOAuthError) {
-    return new HttpError(400, `Spotify refused the login (${err.oauthError}); start again at /login.`);
+    return new HttpError(400, `Spotify refused the login (${err.oauthError}); start again at /login.`, {
+      i18n: { key: 'error.login.refused', params: { error: err.oauthError } },
+    });
   }
   if (err instanceof SpotifyApiError) {
     const said = err.spotifyMessage ? `: ${err.spotifyMessage}` : '';
-    if (err.status === 400) return new HttpError(400, `Spotify rejected the request${said}`);
-    if (err.status === 403) return new HttpError(403, `Spotify refused the request${said}`);
-    if (err.status === 404) return new HttpError(404, `Spotify could not find it${said}`);
+    const i18n = (key: string) => ({ i18n: { key, params: { said } } });
+    if (err.status === 400)
+      return new HttpError(400, `Spotify rejected the request${said}`, i18n('error.spotify.rejected'));
+    if (err.status === 403)
+      return new HttpError(403, `Spotify refused the request${said}`, i18n('error.spotify.refused'));
+    if (err.status === 404)
+      return new HttpError(404, `Spotify could not find it${said}`, i18n('error.spotify.notFound'));
     return spotifyUnavailable(`HTTP ${err.status}`);
   }
   if (err instanceof SpotifyError) return spotifyUnavailable();
@@ -182,15 +191,17 @@ function alarmError(err: AlarmError): HttpError {
   }
   if (err instanceof NotFoundError)
     return new HttpError(404, err.message, { i18n: { key: 'error.notFound' } });
-  if (err instanceof ConflictError) return new HttpError(409, err.message);
+  if (err instanceof ConflictError) {
+    return new HttpError(409, err.message, { i18n: { key: `error.alarm.${err.reason}` } });
+  }
   return new HttpError(err.status, err.message);
 }
 
 function configProblem(err: SpotifyConfigError): HttpError {
-  return new HttpError(
-    500,
-    `Spotify rejected SpotiPi's app credentials: check ${err.settings.join(' and ')}.`,
-  );
+  const settings = err.settings.join(' and ');
+  return new HttpError(500, `Spotify rejected SpotiPi's app credentials: check ${settings}.`, {
+    i18n: { key: 'error.appCredentials', params: { settings: err.settings.join(', ') } },
+  });
 }
 
 function clientErrorMessage(err: FastifyError): [string, string | undefined] {

@@ -62,7 +62,10 @@ it('a server that starts while another already rotated the seed does not put the
     expect(issuer.deadGrantUses).toBe(0);
     // The slow one hears of the fast one's refresh through pub/sub, which may land a moment later.
     const latest = await fast.getAccessToken();
-    await waitFor(async () => (await slow.getAccessToken()) === latest, 'the slow one to adopt the latest token');
+    await waitFor(
+      async () => (await slow.getAccessToken()) === latest,
+      'the slow one to adopt the latest token',
+    );
     await waitFor(() => fast.snapshot().state === 'valid' && slow.snapshot().state === 'valid', 'both valid');
   } finally {
     await fast.close();

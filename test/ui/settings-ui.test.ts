@@ -347,7 +347,7 @@ describe('the bedside clock', () => {
     await page.screenshot({ path: `${SHOTS}/clock-en-dimmed.png` });
     // Opened from a bookmark: sound needs one tap first, and the clock says so until then.
     const hint = page.locator('#clock-sound-hint');
-    expect(await hint.isVisible()).toBe(true);
+    await expect.poll(() => hint.isVisible()).toBe(true);
     await page.locator('#clock-time').click();
     await expect.poll(() => hint.isVisible()).toBe(false);
 

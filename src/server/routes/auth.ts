@@ -94,7 +94,7 @@ export const authRoutes: FastifyPluginAsync<{
           const text = textFor(request);
           return sendLoginPage(reply, 401, loginPage(text, target, true, text.strings['login.wrong']));
         }
-        throw new HttpError(401, 'Wrong password.', { field: 'password' });
+        throw new HttpError(401, 'Wrong password.', { field: 'password', i18n: { key: 'error.password' } });
       }
       if (!sessions) throw new Error('access control is on but no session store was given');
       setSession(reply, request, await sessions.create());
