@@ -16,6 +16,7 @@ import { installCooldowns, SPOTIFY_COSTLY_ROUTES } from './cooldowns.js';
 import type { AppDeps } from './deps.js';
 import { handleError, notFound, tooManyRequests } from './errors.js';
 import { installHostGuard } from './host-guard.js';
+import { lazyValidatorFactory } from './lazy-validation.js';
 import { QuietLogController } from './request-log.js';
 import { artistRoutes } from './routes/artists.js';
 import { authRoutes } from './routes/auth.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // validateSchema off: our route schemas are fixed (and tested); checking them against JSON
     // Schema's meta-schema compiles that meta-schema first, the largest part of start-up's ajv work.
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
     ajv: {
       customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false, validateSchema: false },
     },
