@@ -63,4 +63,13 @@ describe('IdleCollector', () => {
     await clock.advance(1);
     expect(runs).toEqual([2_000, 22_000]);
   });
+
+  it("keeps the start's short quiet time when a request comes just after the start", async () => {
+    const { clock, runs, c } = collector(20_000);
+    c.activity(2_000);
+    await clock.advance(500);
+    c.activity(); // the first /healthz
+    await clock.advance(2_000);
+    expect(runs).toEqual([2_500]);
+  });
 });

@@ -26,11 +26,12 @@ export class IdleCollector {
 
   /**
    * Something happened (a request, the start): collect once `quietMs` (default the option's) pass
-   * without more.
+   * without more. While a collection is pending, the shorter quiet time stays: a request just
+   * after the start does not put the start's collection off to the full quiet time.
    */
   activity(quietMs = this.o.quietMs): void {
     this.last = this.o.clock.monotonic();
-    this.quietMs = quietMs;
+    this.quietMs = this.waiting ? Math.min(this.quietMs, quietMs) : quietMs;
     if (!this.waiting && !this.stop.signal.aborted) this.wait(quietMs);
   }
 
