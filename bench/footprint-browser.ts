@@ -14,8 +14,8 @@ export interface PageLoad {
   wireKb: number;
   loadEventMs: number;
   networkQuietMs: number;
-  /** Path and encoded size of each request, for the report. */
-  detail: { path: string; kb: number; encoding: string }[];
+  /** Path, encoded size and timing (ms from navigation) of each request, for the report. */
+  detail: { path: string; kb: number; encoding: string; startMs: number; endMs: number }[];
 }
 
 /** Quiet means no request in flight and none started for this long. */
@@ -24,6 +24,10 @@ const QUIET_MS = 500;
 interface Tracked {
   origin: string;
   path: string;
+  /** When the browser sent it and finished it, by its own clock (CDP timestamps, seconds). */
+  sentAt: number;
+  doneAt?: number;
+  /** The same two on this process's clock, to know when the network went quiet. */
   startedAt: number;
   endedAt?: number;
   bytes: number;
@@ -39,6 +43,7 @@ function track(session: CDPSession, now: () => number): Map<string, Tracked> {
     requests.set(e.requestId, {
       origin: url.origin,
       path: url.pathname,
+      sentAt: e.timestamp,
       startedAt: now(),
       bytes: 0,
       encoding: '',
@@ -59,11 +64,14 @@ function track(session: CDPSession, now: () => number): Map<string, Tracked> {
     const r = requests.get(e.requestId);
     if (!r) return;
     r.endedAt = now();
+    r.doneAt = e.timestamp;
     r.bytes = e.encodedDataLength;
   });
   session.on('Network.loadingFailed', (e) => {
     const r = requests.get(e.requestId);
-    if (r) r.endedAt = now();
+    if (!r) return;
+    r.endedAt = now();
+    r.doneAt = e.timestamp;
   });
   return requests;
 }
@@ -89,7 +97,11 @@ export function launch(): Promise<Browser> {
   return launchChromium();
 }
 
-/** Loads `url` in a fresh context (a first visit) and measures it. */
+/**
+ * Loads `url` in a fresh context (a first visit) and measures it. Times are the browser's own
+ * (CDP event timestamps and the navigation timing entry), so a loaded machine delaying the
+ * events on their way to this process does not stretch them.
+ */
 export async function measurePageLoad(browser: Browser, url: string): Promise<PageLoad> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
   try {
@@ -99,25 +111,34 @@ export async function measurePageLoad(browser: Browser, url: string): Promise<Pa
     const t0 = performance.now();
     const now = () => performance.now() - t0;
     const requests = track(session, now);
-    let loadEventMs = Number.NaN;
-    page.once('load', () => {
-      loadEventMs = now();
-    });
     await page.goto(url, { waitUntil: 'load' });
     const origin = new URL(url).origin;
     await waitQuiet(requests, now);
+    // A string, not a function: tsx's name helpers do not exist in the page.
+    const loadEventMs = Number(
+      await page.evaluate(`performance.getEntriesByType('navigation')[0]?.loadEventStart ?? NaN`),
+    );
     const all = [...requests.values()];
-    const ours = new Map([...requests].filter(([, r]) => r.origin === origin));
-    const quiet = Math.max(0, ...[...ours.values()].map((r) => r.endedAt ?? r.startedAt));
+    const ours = [...requests.values()].filter((r) => r.origin === origin);
+    // Milliseconds from the page's own request, by the browser's clock.
+    const sent0 = Math.min(...ours.map((r) => r.sentAt));
+    const at = (seconds: number) => (seconds - sent0) * 1000;
+    const quiet = Math.max(0, ...ours.map((r) => at(r.doneAt ?? r.sentAt)));
     // Requests that reached SpotiPi's server (cache hits cost no wire).
-    const wire = [...ours.values()].filter((r) => !r.fromCache && r.endedAt !== undefined);
+    const wire = ours.filter((r) => !r.fromCache && r.endedAt !== undefined);
     return {
       requests: wire.length,
       otherOrigins: all.filter((r) => r.origin !== origin).length,
       wireKb: wire.reduce((sum, r) => sum + r.bytes, 0) / 1024,
       loadEventMs,
       networkQuietMs: quiet,
-      detail: wire.map((r) => ({ path: r.path, kb: r.bytes / 1024, encoding: r.encoding })),
+      detail: wire.map((r) => ({
+        path: r.path,
+        kb: r.bytes / 1024,
+        encoding: r.encoding,
+        startMs: at(r.sentAt),
+        endMs: at(r.doneAt ?? r.sentAt),
+      })),
     };
   } finally {
     await context.close();

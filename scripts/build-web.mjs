@@ -1,15 +1,18 @@
 /**
  * Builds the web UI for serving: web/ stays the source of truth (plain ES modules that run as they
- * are), and dist/web/ gets what a phone downloads over Wi-Fi:
+ * are), and dist/web/ gets what a phone downloads over Wi-Fi, in as few requests as possible:
  * - the page's modules bundled and minified from web/js/main.js into one js/main-HASH.js (a module
- *   another engineer adds is picked up through its import from main.js);
- * - app.css minified as app-HASH.css, the catalogue as i18n/catalogue-HASH.json (preloaded);
+ *   another engineer adds is picked up through its import from main.js), with the i18n catalogue
+ *   inside it (i18n.js reads `globalThis.SPOTIPI_CATALOGUE`, defined here), so the strings cost no
+ *   request and are cached as long as the code;
+ * - app.css minified into a <style> in the page (no request, and nothing to wait for before the
+ *   first paint);
  * - the SVG logo inlined into the page as a data: URI (it is both an image and the favicon);
  * - content-hashed names, so the server can mark them immutable and a new build is a new URL;
  * - sw.js told the build's file list (and a cache name that changes with it);
  * - every text file precompressed next to itself as .br and .gz, when that is smaller.
- * Other files (icons, manifest, the unhashed catalogue the login page reads, the page's source
- * modules) are copied as they are.
+ * Other files (icons, manifest, the catalogue the login page reads, the page's source modules) are
+ * copied as they are.
  */
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -53,7 +56,8 @@ async function walk(dir) {
 
 /**
  * Builds `webSrc` (web/) into `outDir` (dist/web/). Returns the service worker's shell: the hashed
- * names of the page's bundle, stylesheet and catalogue, relative to `outDir`.
+ * name of the page's bundle (styles and strings are inside the page and the bundle), relative to
+ * `outDir`.
  */
 export async function buildWeb(webSrc, outDir) {
   await rm(outDir, { recursive: true, force: true });
@@ -66,9 +70,6 @@ export async function buildWeb(webSrc, outDir) {
   });
 
   const catalogue = JSON.stringify(JSON.parse(await readFile(join(webSrc, 'i18n/catalogue.json'), 'utf8')));
-  const catalogueName = hashedName('i18n/catalogue.json', catalogue);
-  await writeFile(join(outDir, catalogueName), catalogue);
-
   const bundled = await build({
     entryPoints: [join(webSrc, 'js/main.js')],
     bundle: true,
@@ -79,14 +80,21 @@ export async function buildWeb(webSrc, outDir) {
     outfile: 'main.js',
     legalComments: 'none',
     logLevel: 'warning',
+    // The strings travel inside the bundle; unbuilt, i18n.js fetches i18n/catalogue.json instead.
+    define: { 'globalThis.SPOTIPI_CATALOGUE': catalogue },
   });
-  // i18n.js fetches the catalogue by its source name; the bundle asks for the hashed one.
-  const js = replaceOnce(
-    bundled.outputFiles[0].text,
-    /(["'`])i18n\/catalogue\.json\1/,
-    JSON.stringify(catalogueName),
-    'reference to i18n/catalogue.json in the bundle',
-  );
+  const js = bundled.outputFiles[0].text;
+  // A German sentence only the catalogue holds (plain ASCII, so the minifier writes it as it is).
+  const { en = {}, de = {} } = JSON.parse(catalogue);
+  const english = new Set(Object.values(en));
+  const marker = Object.entries(de).find(
+    ([key, v]) =>
+      !key.startsWith('_') && !english.has(v) && /^[\x20-\x7e]{16,}$/.test(v) && !/["'`\\$]/.test(v),
+  )?.[1];
+  if (marker && !js.includes(marker))
+    throw new Error(
+      'build-web: the catalogue did not reach the bundle (globalThis.SPOTIPI_CATALOGUE in i18n.js)',
+    );
   const jsName = hashedName('js/main.js', js);
   await mkdir(join(outDir, 'js'), { recursive: true });
   await writeFile(join(outDir, jsName), js);
@@ -97,22 +105,20 @@ export async function buildWeb(webSrc, outDir) {
       minify: true,
       target: TARGETS,
     })
-  ).code;
-  const cssName = hashedName('app.css', css);
-  await writeFile(join(outDir, cssName), css);
+  ).code.trim();
 
   let html = await readFile(join(webSrc, 'index.html'), 'utf8');
   html = replaceOnce(
     html,
     /<link rel="stylesheet" href="app\.css">/,
-    `<link rel="stylesheet" href="${cssName}">`,
+    // A function: `$` in the stylesheet must not be read as a replacement pattern.
+    () => `<style>${css.replace(/<\/style/gi, '<\\/style')}</style>`,
     'stylesheet link to app.css in index.html',
   );
   html = replaceOnce(
     html,
     /<script type="module" src="js\/main\.js"><\/script>/,
-    // The catalogue is fetched as soon as the page starts, not after the bundle has run.
-    `<link rel="preload" href="${catalogueName}" as="fetch" crossorigin="anonymous">\n  <script type="module" src="${jsName}"></script>`,
+    `<script type="module" src="${jsName}"></script>`,
     'module script js/main.js in index.html',
   );
   // The small SVG logo (header image and favicon) travels inside the page: two requests fewer.
@@ -121,7 +127,7 @@ export async function buildWeb(webSrc, outDir) {
   html = html.replace(/(src|href)="icons\/icon\.svg"/g, (_m, attr) => `${attr}="${logoUri}"`);
   await writeFile(join(outDir, 'index.html'), html);
 
-  const shell = [jsName, cssName, catalogueName];
+  const shell = [jsName];
   let sw = await readFile(join(webSrc, 'sw.js'), 'utf8');
   sw = replaceOnce(
     sw,

@@ -17,6 +17,8 @@ export interface Grant {
   grantId: string | undefined;
   authorizedAt: number | undefined;
   authorizedAtEstimated: boolean;
+  /** Set while the grant was ended by a Disconnect (here or elsewhere). */
+  disconnectedAt: number | undefined;
 }
 
 /** How a versioned write ended. */
@@ -38,6 +40,8 @@ export interface SyncHost {
    * same grant rotated by another process (a dead-grant verdict no longer holds).
    */
   refreshTokenAdopted(newGrant: boolean): void;
+  /** Another process disconnected the account (ended the grant): ask for a login. */
+  grantEnded(): void;
   /** A token was adopted from the store. */
   adopted(active: ActiveToken, record: TokenRecord): void;
   debug(fields: object, msg: string): void;
@@ -59,6 +63,7 @@ export class StoreSync {
     grantId: undefined,
     authorizedAt: undefined,
     authorizedAtEstimated: false,
+    disconnectedAt: undefined,
   };
   /** The store version this cache last read or wrote (0: none). */
   version = 0;
@@ -92,6 +97,7 @@ export class StoreSync {
     if (g.grantId !== undefined) out.grantId = g.grantId;
     if (g.authorizedAt !== undefined) out.authorizedAt = g.authorizedAt;
     if (g.authorizedAtEstimated) out.authorizedAtEstimated = true;
+    if (g.refreshToken === undefined && g.disconnectedAt !== undefined) out.disconnectedAt = g.disconnectedAt;
     return dropUndefined(out);
   }
 
@@ -111,6 +117,7 @@ export class StoreSync {
       grantId: randomUUID(),
       authorizedAt: this.clock.now(),
       authorizedAtEstimated: opts.estimated,
+      disconnectedAt: undefined,
     } satisfies Partial<Grant>);
     if (opts.seedFingerprint !== undefined) this.grant.seedFingerprint = opts.seedFingerprint;
     this.unsaved = undefined;
@@ -119,13 +126,15 @@ export class StoreSync {
 
   /**
    * Ends the grant (Disconnect): no refresh token, a new grant id (a refresh of the old grant in
-   * flight discards its result), the access token dropped.
+   * flight discards its result), the access token dropped. `at` and `grantId`: when, and under
+   * which id, another process's Disconnect ended it.
    */
-  endGrant(): void {
+  endGrant(at: number = this.clock.now(), grantId: string = randomUUID()): void {
     this.generation++;
     Object.assign(this.grant, {
       refreshToken: undefined,
-      grantId: randomUUID(),
+      disconnectedAt: at,
+      grantId,
       authorizedAt: undefined,
       authorizedAtEstimated: false,
     } satisfies Partial<Grant>);
@@ -192,7 +201,8 @@ export class StoreSync {
   /**
    * Takes what a newer stored record says about the grant: a login elsewhere (another grant id)
    * replaces this cache's grant and drops its token; a rotation elsewhere brings a new refresh
-   * token. A record older than the one this cache knows is ignored.
+   * token; a Disconnect elsewhere (another grant id, no refresh token) ends this cache's grant too.
+   * A record older than the one this cache knows is ignored.
    */
   adoptRecord(record: TokenRecord): void {
     if (record.version !== undefined) {
@@ -200,11 +210,24 @@ export class StoreSync {
       this.version = record.version;
     }
     const rt = record.refreshToken;
-    if (rt === undefined) return;
+    // A record without a refresh token and no grant id of its own ends nothing (an unversioned
+    // or older store's record); nor does one when this cache holds no grant to end.
+    const ended =
+      rt === undefined &&
+      record.disconnectedAt !== undefined &&
+      this.grant.refreshToken !== undefined &&
+      !this.sameGrant(record);
+    if (rt === undefined && !ended) return;
     // A write of ours the store has not got yet (a login, a rotated refresh token) is newer than
     // what it holds, when it belongs on top of it.
     if (this.unsaved?.onTop(record)) return;
     for (const w of this.writing) if (w.onTop(record)) return;
+    if (rt === undefined) {
+      this.endGrant(record.disconnectedAt ?? this.clock.now(), record.grantId);
+      this.host.grantEnded();
+      this.host.debug({}, 'another process disconnected the account');
+      return;
+    }
     if (!this.sameGrant(record)) {
       this.generation++;
       Object.assign(this.grant, {
@@ -213,6 +236,7 @@ export class StoreSync {
         grantId: record.grantId,
         authorizedAt: record.authorizedAt,
         authorizedAtEstimated: record.authorizedAtEstimated === true,
+        disconnectedAt: undefined,
       } satisfies Grant);
       this.unsaved = undefined;
       if (this.current !== undefined && this.current.token !== record.accessToken) this.drop();

@@ -198,9 +198,7 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
     if (this.closed) throw closedError();
     this.sync.endGrant();
     this.gate.reset();
-    this.gate.reauthError = new ReauthorizationRequiredError(
-      'Spotify was disconnected: log in to connect an account (spotipi login or /login)',
-    );
+    this.gate.reauthError = disconnectedError();
     this.logger.info({ cache: this.name }, 'refresh token forgotten (disconnected)');
     const at = this.clock.now();
     await this.runner.save(this.sync.record(), (stored: TokenRecord) => (stored.authorizedAt ?? 0) <= at);
@@ -300,6 +298,11 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
           this.gate.notBeforeMono = 0;
           this.logger.info({ cache: this.name }, 'another process set a new refresh token');
         }
+      },
+      grantEnded: () => {
+        this.gate.reset();
+        this.gate.reauthError = disconnectedError('on another SpotiPi server');
+        this.logger.info({ cache: this.name }, 'another process disconnected the account');
       },
       adopted: (active: ActiveToken, record: TokenRecord) => {
         this.logger.debug(
@@ -423,4 +426,11 @@ export class TokenCache extends EventEmitter<TokenCacheEvents> implements TokenP
       );
     }
   }
+}
+
+/** The answer while disconnected: a login brings a new refresh token (`where`: another server). */
+function disconnectedError(where?: string): ReauthorizationRequiredError {
+  return new ReauthorizationRequiredError(
+    `Spotify was disconnected${where ? ` ${where}` : ''}: log in to connect an account (spotipi login or /login)`,
+  );
 }

@@ -54,6 +54,12 @@ export interface TokenRecord {
   authorizedAt?: number;
   /** True when `authorizedAt` is a guess: a refresh token seeded from configuration, first used then. */
   authorizedAtEstimated?: boolean;
+  /**
+   * Wall-clock epoch ms at which the user disconnected the account: this record holds no refresh
+   * token on purpose. (A shared store keeps the stored refresh token of a record that merely
+   * omits one, so no writer drops the fleet's login by accident.)
+   */
+  disconnectedAt?: number;
 }
 
 /** Detail of a change published by a shared store. */

@@ -48,6 +48,13 @@ export class RealTimeIssuer {
     return expiry !== undefined && Date.now() < expiry;
   }
 
+  /** A new login: a refresh token of a new grant, valid from now. */
+  issueLogin(): string {
+    const refreshToken = `fleet-login-${++this.serial}-${Math.random().toString(36).slice(2)}`;
+    this.valid.add(refreshToken);
+    return refreshToken;
+  }
+
   /** The refresh tokens that still work. */
   validRefreshTokens(): string[] {
     return [...this.valid];

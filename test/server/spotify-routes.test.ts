@@ -60,6 +60,38 @@ describe('playback and device routes against the emulator', () => {
     expect(body.device.name).toBeTruthy();
   });
 
+  it('says with ?saved=1 whether the current track is liked (and only then), so the page needs no second request', async () => {
+    await startApp();
+    const plain = (await (await call('GET', '/playback_status')).json()) as { item: { uri: string } };
+    expect(plain).not.toHaveProperty('item_saved');
+    const uri = plain.item.uri;
+    await call('PUT', '/api/library/saved', { uri, saved: false });
+    const before = (await (await call('GET', '/playback_status?saved=1')).json()) as {
+      item: { uri: string };
+      item_saved: boolean;
+    };
+    expect(before.item.uri).toBe(uri);
+    expect(before.item_saved).toBe(false);
+    await call('PUT', '/api/library/saved', { uri, saved: true });
+    expect(
+      ((await (await call('GET', '/playback_status?saved=1')).json()) as { item_saved: boolean }).item_saved,
+    ).toBe(true);
+    // Spotify refusing the library check (no scope yet) costs the player's state nothing.
+    emulator.injectFault({
+      target: 'api',
+      kind: 'status',
+      status: 403,
+      count: 1,
+      pathPrefix: '/v1/me/library',
+    });
+    const refused = await call('GET', '/playback_status?saved=1');
+    expect(refused.status).toBe(200);
+    expect(((await refused.json()) as { item_saved: unknown }).item_saved).toBeNull();
+    const bad = await call('GET', '/playback_status?saved=yes');
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).field).toBe('saved');
+  });
+
   it('answers /playback_status with nothing_playing when no device plays', async () => {
     await startApp();
     emulator.stopPlayback();

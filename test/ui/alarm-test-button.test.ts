@@ -1,4 +1,6 @@
 /** The alarm card's Test button in real Chromium against the demo server (issue 12: test an alarm now). */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
@@ -66,5 +68,13 @@ describe('the alarm card Test button', () => {
       device: 'Living Room TV',
       volume_controllable: false,
     });
+    // The card says how the test went: which speaker played, and that it kept its own volume.
+    const line = card.locator('.alarm-test-result');
+    await expect.poll(() => line.textContent()).toContain('spielte auf Living Room TV');
+    expect(await line.textContent()).toContain('eigenen Lautstärke');
+    // The enable switch is drawn as a switch (the plain checkbox size once shrank it under its knob).
+    const box = await card.locator('input.switch').boundingBox();
+    expect(box?.width).toBeGreaterThanOrEqual(44);
+    await page.screenshot({ path: join(tmpdir(), 'spotipi-alarm-test-result-de.png') });
   });
 });

@@ -20,14 +20,37 @@ export interface DemoServer {
   stop(): Promise<void>;
 }
 
+/** A SpotiPi server started by the tests, in whichever mode its settings give. */
+export interface UiServer {
+  server: RunningServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
 /** Starts SpotiPi in demo mode serving this repo's web/ folder, built as for production. */
 export async function startDemoServer(
+  options: Parameters<typeof startUiServer>[0] = {},
+): Promise<DemoServer> {
+  const started = await startUiServer(options);
+  const emulator = started.server.emulator;
+  if (!emulator) {
+    await started.stop();
+    throw new Error('expected demo mode with the embedded emulator');
+  }
+  return { ...started, emulatorUrl: emulator.url };
+}
+
+/**
+ * Starts SpotiPi serving the built web/ with the alarm scheduler and sleep timer: demo mode unless
+ * `env` names a Spotify app (e.g. one on an emulator the test started).
+ */
+export async function startUiServer(
   options: Omit<StartOptions, 'webRoot' | 'plugins' | 'onClose'> & {
     alarmClock?: Clock;
     /** Extra settings, e.g. SPOTIPI_PASSWORD. */
     env?: Record<string, string>;
   } = {},
-): Promise<DemoServer> {
+): Promise<UiServer> {
   const { alarmClock, env, ...startOptions } = options;
   const stateDir = await mkdtemp(join(tmpdir(), 'spotipi-ui-'));
   const config = loadConfig({
@@ -64,11 +87,9 @@ export async function startDemoServer(
       for (const stop of stoppers) await stop();
     },
   });
-  if (!server.emulator) throw new Error('expected demo mode with the embedded emulator');
   return {
     server,
     url: server.url,
-    emulatorUrl: server.emulator.url,
     stop: async () => {
       await server.close();
       await rm(stateDir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ interface SettingsModel {
   ): string;
   accountSummary(account: unknown): { status: string; name: string; premium: boolean | null };
   needsPasteBack(redirectUri: string, pageHost: string): boolean;
+  pageSettings(dataset: Record<string, string | undefined>): Record<string, string> | null;
   sleepPatch(
     values: Record<string, string>,
     current: Record<string, unknown> | null,
@@ -148,6 +149,24 @@ describe('the settings model', () => {
       fade_out_seconds: 'x',
     });
     expect(settings.sleepPatch({ sleep_minutes: '45' }, null)).toEqual({});
+  });
+
+  it('reads the settings the server wrote into the page, and nothing from a page without all of them', () => {
+    const dataset = {
+      mode: 'spotify',
+      settingsLanguage: 'de',
+      settingsTheme: 'black',
+      settingsClockDimFrom: '22:30',
+      settingsClockDimUntil: '06:45',
+    };
+    expect(settings.pageSettings(dataset)).toEqual({
+      language: 'de',
+      theme: 'black',
+      clock_dim_from: '22:30',
+      clock_dim_until: '06:45',
+    });
+    expect(settings.pageSettings({ mode: 'demo' })).toBeNull();
+    expect(settings.pageSettings({ ...dataset, settingsTheme: undefined })).toBeNull();
   });
 
   it('offers the paste-back login only when the browser is not on the server machine', () => {

@@ -59,6 +59,15 @@ async function open(
   return { page, errors };
 }
 
+/**
+ * Scrolls to the settings card, which loads its data when it comes near the screen, and waits for
+ * the form to take input.
+ */
+async function openSettings(page: Page): Promise<void> {
+  await page.locator('#settings').scrollIntoViewIfNeeded();
+  await page.waitForSelector('#settings-form[aria-busy="false"]');
+}
+
 async function patch(demo: DemoServer, body: unknown): Promise<void> {
   const res = await fetch(`${demo.url}/api/settings`, {
     method: 'PATCH',
@@ -72,6 +81,7 @@ describe('the settings card', () => {
   it('shows the settings, explains a locked one, saves a change and applies the true-black theme at once', async () => {
     const demo = await server({ env: { SPOTIPI_SNOOZE_MINUTES: '7' } });
     const { page, errors } = await open(demo.url);
+    await openSettings(page);
     const snooze = page.locator('#set-snooze_minutes');
     await expect.poll(() => snooze.inputValue()).toBe('7');
     expect(await snooze.isDisabled()).toBe(true);
@@ -111,6 +121,7 @@ describe('the settings card', () => {
   it('shows the server refusal of a bad value at its field, in German on the German page', async () => {
     const demo = await server();
     const { page } = await open(demo.url, { locale: 'de-DE' });
+    await openSettings(page);
     await page.locator('#set-alarm_volume').fill('300');
     await page.locator('#settings-save').click();
     const error = page.locator('#set-alarm_volume-error');
@@ -140,6 +151,7 @@ describe('the settings card', () => {
       await page.locator('input[type="password"]').fill('correct horse battery');
       await page.locator('button[type="submit"], input[type="submit"]').first().click();
       await page.waitForSelector('html[data-ready="true"]');
+      await openSettings(page);
       // Generous: three browsers log in at once on a loaded machine.
       await expect.poll(() => page.locator('#access').isVisible(), { timeout: 20_000 }).toBe(true);
       return page;
@@ -207,6 +219,7 @@ describe('first-run setup in the browser', () => {
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.locator('#setup').isVisible()).toBe(false);
     expect(await page.locator('#demo-badge').isVisible()).toBe(false);
+    await openSettings(page);
     await expect.poll(() => page.locator('#account-detail').textContent()).toContain('valid');
     expect(await page.locator('#account-detail').textContent()).toContain('login valid until');
     expect(await page.locator('#account-disconnect').isVisible()).toBe(true);
@@ -275,6 +288,7 @@ describe('first-run setup in the browser', () => {
       // "Log in again" from the phone: Spotify in a new tab, the paste box here.
       await page.reload();
       await page.waitForSelector('html[data-ready="true"]');
+      await openSettings(page);
       await expect.poll(() => page.locator('#account-login').textContent()).toBe('Log in again');
       const [again] = await Promise.all([ctx.waitForEvent('page'), page.locator('#account-login').click()]);
       await again.waitForURL(/\/authorize\?/);

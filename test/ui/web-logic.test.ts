@@ -47,7 +47,7 @@ interface PollerModule {
     task: Fn,
     intervalMs: number,
     doc: unknown,
-  ) => { start(): void; stop(): void; backOff(s: number): void };
+  ) => { start(): void; stop(): void; backOff(s: number): void; holdUntil(ready: Promise<unknown>): void };
   setPollScale(factor: number): void;
 }
 
@@ -336,6 +336,54 @@ describe('the poller', () => {
       p.stop();
       poller.setPollScale(1);
     }
+  });
+
+  it('held until its card comes near, polls nothing before and starts on release (once, then on its interval)', async () => {
+    vi.useFakeTimers();
+    const doc = fakeDocument();
+    let runs = 0;
+    const p = new poller.Poller(
+      async () => {
+        runs++;
+      },
+      1000,
+      doc,
+    );
+    let release: () => void = () => {};
+    p.holdUntil(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    p.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(runs).toBe(0);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(runs).toBe(3);
+    p.stop();
+  });
+
+  it('released while stopped (the bedside clock shows), waits for start', async () => {
+    vi.useFakeTimers();
+    const doc = fakeDocument();
+    let runs = 0;
+    const p = new poller.Poller(
+      async () => {
+        runs++;
+      },
+      1000,
+      doc,
+    );
+    p.holdUntil(Promise.resolve());
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(runs).toBe(0);
+    p.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(1);
+    p.stop();
   });
 
   it('waits out a Retry-After before polling again', async () => {

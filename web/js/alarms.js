@@ -128,6 +128,7 @@ function renderAlarm(alarm, lang) {
         })
       : t('alarms.disabled');
   const result = describeResult(alarm, lang);
+  const tested = describeTest(alarm, lang);
   const remove = h('button', {
     type: 'button',
     class: 'button button-small button-quiet',
@@ -164,6 +165,9 @@ function renderAlarm(alarm, lang) {
       ]),
       h('p', { class: 'alarm-next', text: next }),
       result ? h('p', { class: `alarm-result alarm-result-${result.status}`, text: result.text }) : null,
+      tested
+        ? h('p', { class: `alarm-result alarm-test-result alarm-result-${tested.status}`, text: tested.text })
+        : null,
       readinessLine(alarm),
       h('div', { class: 'alarm-actions' }, [test, edit, remove]),
     ],
@@ -185,6 +189,25 @@ function describeResult(alarm, lang) {
   // A speaker that refuses volume played anyway: say so, the person may wonder why it was loud.
   const locked = last.volume_controllable === false ? ` ${t('alarms.result.volumeLocked')}` : '';
   return { status: last.status, text: `${text}${locked}` };
+}
+
+/**
+ * The latest test ring's outcome, while it is newer than the last real ring: the person who
+ * pressed Test wants to know whether the speaker played, and at which volume.
+ */
+function describeTest(alarm, lang) {
+  const test = alarm.last_test;
+  if (alarm.testing || !test || typeof test !== 'object' || !test.status) return null;
+  const newer = !alarm.last_result?.at || Date.parse(test.at) > Date.parse(alarm.last_result.at);
+  if (!newer) return null;
+  const when = formatFireTime(test.at, lang, t, new Date(), alarm.timezone);
+  const text = t(`alarms.testResult.${test.status}`, {
+    when,
+    device: test.device ?? '',
+    reason: test.reason ?? '',
+  });
+  const locked = test.volume_controllable === false ? ` ${t('alarms.result.volumeLocked')}` : '';
+  return { status: test.status, text: `${text}${locked}` };
 }
 
 /** Rings the alarm now through the real wake-up path (`POST /api/alarms/:id/test`). */

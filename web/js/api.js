@@ -36,6 +36,29 @@ export function onApiOutcome(onFailure, onSuccess) {
   };
 }
 
+/** Requests sent and not yet answered, and who waits for there to be none. */
+let inFlight = 0;
+/** @type {(() => void)[]} */
+let settledWaiters = [];
+
+/**
+ * Resolves once no request is in flight, looked at after the current task (so requests the page
+ * starts in the same task count): the page's first round of data is in and its layout has settled,
+ * the moment to see which cards are near the screen. At the latest after `maxWaitMs`: a slow
+ * Spotify answer must not keep a card the user has reached from loading.
+ * @param {number} [maxWaitMs]
+ * @returns {Promise<void>}
+ */
+export function whenSettled(maxWaitMs = 3000) {
+  return new Promise((resolve) => {
+    setTimeout(resolve, maxWaitMs);
+    setTimeout(() => {
+      if (inFlight === 0) resolve();
+      else settledWaiters.push(resolve);
+    }, 0);
+  });
+}
+
 /**
  * Sends one request and returns the parsed JSON body (or null for an empty body).
  * @param {string} method
@@ -44,6 +67,21 @@ export function onApiOutcome(onFailure, onSuccess) {
  * @param {{quiet?: boolean}} [options] quiet: do not notify the global listeners
  */
 export async function request(method, path, body, options = {}) {
+  inFlight++;
+  try {
+    return await send(method, path, body, options);
+  } finally {
+    inFlight--;
+    if (inFlight === 0) {
+      const waiters = settledWaiters;
+      settledWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
+
+/** One request, answered (see request). */
+async function send(method, path, body, options) {
   /** @type {RequestInit} */
   // Server messages come back in the page's language (the same catalogue as the UI).
   const lang = globalThis.document?.documentElement?.lang || 'en';

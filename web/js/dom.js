@@ -46,3 +46,31 @@ export function byId(id) {
 export function show(el, visible) {
   el.hidden = !visible;
 }
+
+/**
+ * Resolves once `el` first comes within `margin` (a CSS length or a share of the screen's height)
+ * of the screen: a card below the fold loads its data when the user scrolls towards it or jumps
+ * to it (#settings), not with the page. Watching starts when `after` resolves (the page's first
+ * data is in: before that its cards are short, and a card far down looks near). At once where
+ * IntersectionObserver is missing.
+ * @param {Element} el
+ * @param {{margin?: string, after?: Promise<unknown>}} [options]
+ * @returns {Promise<void>}
+ */
+export function near(el, { margin = '50%', after = Promise.resolve() } = {}) {
+  return new Promise((resolve) => {
+    if (typeof IntersectionObserver !== 'function') {
+      resolve();
+      return;
+    }
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((entry) => entry.isIntersecting)) return;
+        observer.disconnect();
+        resolve();
+      },
+      { rootMargin: `${margin} 0px ${margin} 0px` },
+    );
+    after.then(() => observer.observe(el));
+  });
+}

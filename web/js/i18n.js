@@ -1,5 +1,5 @@
 /**
- * One catalogue (i18n/catalogue.json) for every string. The language comes from localStorage,
+ * One catalogue (i18n/catalogue.json, inside the built bundle) for every string. The language comes from localStorage,
  * else navigator.language; elements carry `data-i18n` (text), `data-i18n-aria` (aria-label),
  * `data-i18n-placeholder` and `data-i18n-title`.
  */
@@ -38,10 +38,13 @@ export function forgetLanguage(storage = globalThis.localStorage) {
   }
 }
 
-/** Loads the catalogue and applies the preferred language to the document. */
+/**
+ * Loads the catalogue and applies the preferred language to the document. The build puts the
+ * catalogue inside the bundle (`globalThis.SPOTIPI_CATALOGUE`, see scripts/build-web.mjs): no
+ * request. Unbuilt, it is fetched from `url`.
+ */
 export async function initI18n(url = 'i18n/catalogue.json') {
-  const response = await fetch(url);
-  catalogue = await response.json();
+  catalogue = globalThis.SPOTIPI_CATALOGUE ?? (await (await fetch(url)).json());
   await setLanguage(preferredLanguage(), { remember: false });
 }
 

@@ -1,7 +1,7 @@
 /** Boots the page: language, theme, notices, then each card with its own poller. */
 import { initAlarmSafety } from './alarm-safety.js';
 import { initAlarms, useForAlarm } from './alarms.js';
-import { api } from './api.js';
+import { api, whenSettled } from './api.js';
 import { initArtistView, openArtist } from './artist-view.js';
 import { initClock, setDimSchedule } from './clock.js';
 import { byId, show } from './dom.js';
@@ -14,7 +14,7 @@ import { setPollScale } from './poller.js';
 import { initQueueView } from './queue-view.js';
 import { initReauth } from './reauth.js';
 import { initSearch } from './search.js';
-import { initSettings, loadAccount, onSettings } from './settings.js';
+import { initSettings, onSettings, refreshAccount } from './settings.js';
 import { initSetup } from './setup.js';
 import { initSleep, useForSleep } from './sleep.js';
 import { initTheme } from './theme.js';
@@ -57,7 +57,7 @@ async function boot() {
   onSettings((settings) => setDimSchedule(settings.clock_dim_from, settings.clock_dim_until));
   initSetup(() => {
     checkHealth();
-    loadAccount();
+    refreshAccount();
   });
   initClock({
     onOpen: () => {
@@ -71,7 +71,39 @@ async function boot() {
     if (!document.hidden) loadDevices();
   });
   registerServiceWorker();
+  landOnHashTarget();
   document.documentElement.dataset.ready = 'true';
+}
+
+/**
+ * A page opened at a section (/#settings) lands on it once the cards above have their data: they
+ * grow as it arrives and push the section away from where the browser scrolled. Not when the user
+ * has already moved. After the page's load event (the browser's own scroll to the section comes
+ * with it, smoothly under `scroll-behavior: smooth`), and once more a moment later in case that
+ * scroll was still under way.
+ */
+function landOnHashTarget() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const target = id && id !== 'clock' ? document.getElementById(id) : null;
+  if (!target) return;
+  let moved = false;
+  const onMove = () => {
+    moved = true;
+  };
+  for (const type of ['wheel', 'touchstart', 'keydown', 'pointerdown'])
+    addEventListener(type, onMove, { once: true, passive: true });
+  const land = () => {
+    // A jump, as the browser's own fragment scroll is when the page opens.
+    if (!moved) target.scrollIntoView({ block: 'start', behavior: 'instant' });
+  };
+  const loaded =
+    document.readyState === 'complete'
+      ? Promise.resolve()
+      : new Promise((resolve) => addEventListener('load', resolve, { once: true }));
+  Promise.all([whenSettled(), loaded]).then(() => {
+    land();
+    setTimeout(land, 500);
+  });
 }
 
 /** Asks /healthz for the server's facts (a page served without them, e.g. by another server). */

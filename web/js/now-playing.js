@@ -85,10 +85,16 @@ export function initNowPlaying() {
   return poller;
 }
 
+/** The first look also asks whether the track is liked (one request; index.html preloads it). */
+let firstLook = true;
+
 /** Fetches playback state now. */
 export async function refresh() {
   try {
-    const raw = await api.get('/playback_status');
+    const raw = await api.get(firstLook ? '/playback_status?saved=1' : '/playback_status');
+    firstLook = false;
+    const uri = raw?.item?.uri;
+    if (typeof uri === 'string' && typeof raw.item_saved === 'boolean') likedByUri.set(uri, raw.item_saved);
     const view = normalisePlayback(raw, Date.now());
     playback.set(view);
     render(view);

@@ -24,6 +24,7 @@ export class Poller {
     this.running = false;
     this.inFlight = false;
     this.pauseUntil = 0;
+    this.held = false;
     this.onVisibility = () => {
       if (this.doc.hidden) this.clear();
       else if (this.running) this.runNow();
@@ -36,6 +37,19 @@ export class Poller {
     this.running = true;
     this.doc.addEventListener('visibilitychange', this.onVisibility);
     if (!this.doc.hidden) this.runNow();
+  }
+
+  /**
+   * Holds the polls until `ready` resolves (a card's data, fetched once it comes near the screen);
+   * start() meanwhile only records that polling is wanted, and the first poll runs on release.
+   * @param {Promise<unknown>} ready
+   */
+  holdUntil(ready) {
+    this.held = true;
+    ready.then(() => {
+      this.held = false;
+      this.runNow();
+    });
   }
 
   /** Stops polling. */
@@ -54,7 +68,7 @@ export class Poller {
   /** Runs the task now (after any in-flight run) and reschedules. */
   async runNow() {
     this.clear();
-    if (!this.running || this.doc.hidden) return;
+    if (!this.running || this.doc.hidden || this.held) return;
     if (Date.now() < this.pauseUntil) {
       this.schedule(this.pauseUntil - Date.now());
       return;

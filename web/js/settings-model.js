@@ -106,3 +106,18 @@ export function sleepPatch(values, current) {
   }
   return patch;
 }
+
+/**
+ * The settings the server wrote into the page's `<html>` tag (`data-settings-language`,
+ * `data-settings-theme`, `data-settings-clock-dim-from`, `data-settings-clock-dim-until`), or null
+ * when it wrote none (another server): what every page applies at once, without asking /api/settings.
+ * @param {Record<string, string|undefined>} dataset
+ */
+export function pageSettings(dataset) {
+  const language = dataset.settingsLanguage;
+  const theme = dataset.settingsTheme;
+  const from = dataset.settingsClockDimFrom;
+  const until = dataset.settingsClockDimUntil;
+  if (!language || !theme || !from || !until) return null;
+  return { language, theme, clock_dim_from: from, clock_dim_until: until };
+}

@@ -1,6 +1,6 @@
 /** The settings card: runtime settings (locked ones explained), the Spotify account, SpotiPi logout. */
-import { api } from './api.js';
-import { byId, show } from './dom.js';
+import { api, whenSettled } from './api.js';
+import { byId, near, show } from './dom.js';
 import { clearErrors, showFieldError } from './forms.js';
 import {
   forgetLanguage,
@@ -16,35 +16,53 @@ import {
   accountSummary,
   lockText,
   needsPasteBack,
+  pageSettings,
   SETTINGS_FIELDS,
   SLEEP_FIELDS,
   settingsPatch,
   sleepPatch,
 } from './settings-model.js';
+import { loadSleepDefaults, saveSleepDefaults } from './sleep-defaults.js';
 import { hasLocalTheme, setThemePreference } from './theme.js';
 
 /** @type {{settings: Record<string, any>, fields: Record<string, any>, access?: {protected: boolean}}|null} */
 let view = null;
+/**
+ * The settings last applied to the page: from its `<html>` tag, loaded or saved.
+ * @type {Record<string, any>|null}
+ */
+let applied = null;
+/**
+ * The card's data, loaded once (when the card comes near the screen).
+ * @type {Promise<unknown>|null}
+ */
+let cardLoad = null;
 /** @type {any} */
 let account = null;
 /** The sleep timer's defaults (null when the server has no sleep timer). */
 let sleepDefaults = null;
 const listeners = new Set();
 
-/** The last settings the server sent (null before the first load). */
+/** The settings last applied (those the page came with, loaded or saved; null before any). */
 export function currentSettings() {
-  return view?.settings ?? null;
+  return applied;
 }
 
-/** Calls `listener(settings)` whenever the settings are loaded or saved. */
+/** Calls `listener(settings)` whenever the settings are applied: at start, when loaded or saved. */
 export function onSettings(listener) {
   listeners.add(listener);
-  if (view) listener(view.settings);
+  if (applied) listener(applied);
 }
 
-/** Loads the settings and the account, wires the form and the account buttons. */
+/**
+ * Wires the form and the account buttons and applies the settings the server wrote into the page
+ * (language, theme, the clock's night window). The card's own data (every setting with its source,
+ * the account, the sleep defaults) loads when the card first comes near the screen: scrolled to,
+ * or opened as /#settings. A page served without those settings loads everything at once.
+ */
 export function initSettings() {
   const form = /** @type {HTMLFormElement} */ (byId('settings-form'));
+  setFormReady(form, false);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     await save(form);
@@ -54,14 +72,38 @@ export function initSettings() {
   byId('access-logout').addEventListener('click', () => logout('/auth/logout'));
   byId('access-logout-all').addEventListener('click', () => logout('/auth/logout-everywhere'));
   onLanguageChange(() => renderAccount());
-  loadSettings();
-  loadAccount();
-  loadSleepDefaults();
+  const facts = pageSettings(document.documentElement.dataset);
+  if (facts) apply(facts);
+  // Opened as /#settings: wanted at once.
+  if (facts && location.hash !== '#settings')
+    near(byId('settings'), { after: whenSettled() }).then(() => loadCard(form));
+  else loadCard(form);
 }
 
-async function loadSleepDefaults() {
+/** Loads the card's data once; the form takes input when the settings are in. */
+function loadCard(form) {
+  cardLoad ??= Promise.all([
+    loadSettings().finally(() => setFormReady(form, true)),
+    loadAccount(),
+    readSleepDefaults(),
+  ]);
+  return cardLoad;
+}
+
+/**
+ * Until the settings are in, the form's fields are disabled: nothing typed is overwritten by the
+ * values arriving, and nothing is saved against settings the page has not seen.
+ */
+function setFormReady(form, ready) {
+  for (const group of /** @type {NodeListOf<HTMLFieldSetElement>} */ (form.querySelectorAll('fieldset')))
+    group.disabled = !ready;
+  /** @type {HTMLButtonElement} */ (byId('settings-save')).disabled = !ready;
+  form.setAttribute('aria-busy', String(!ready));
+}
+
+async function readSleepDefaults() {
   try {
-    sleepDefaults = await api.get('/api/sleep/settings', { quiet: true });
+    sleepDefaults = await loadSleepDefaults();
   } catch {
     sleepDefaults = null;
   }
@@ -88,8 +130,13 @@ export async function loadSettings() {
   apply(view.settings);
 }
 
+/** Shows who is connected now (after a login here); a card not loaded yet will fetch it when it loads. */
+export function refreshAccount() {
+  if (cardLoad) loadAccount();
+}
+
 /** Fetches who is connected. */
-export async function loadAccount() {
+async function loadAccount() {
   try {
     account = await api.get('/api/settings/account', { quiet: true });
   } catch (error) {
@@ -103,6 +150,7 @@ export async function loadAccount() {
  * its own (the top bar's language and theme stay per device); saved ones apply here at once.
  */
 function apply(settings, { saved = false } = {}) {
+  applied = settings;
   if (saved || !hasLocalTheme()) setThemePreference(settings.theme);
   if (saved && settings.language === 'auto') {
     forgetLanguage();
@@ -150,7 +198,7 @@ async function save(form) {
     }
     if (Object.keys(sleep).length > 0) {
       try {
-        sleepDefaults = await api.put('/api/sleep/settings', sleep, { quiet: true });
+        sleepDefaults = await saveSleepDefaults(sleep, { quiet: true });
       } catch (error) {
         // The sleep timer names its own fields (`minutes`); the form calls them `sleep_minutes`.
         if (error.field && SLEEP_FIELDS.includes(error.field)) error.field = `sleep_${error.field}`;

@@ -8,9 +8,12 @@ import { needsPasteBack } from './settings-model.js';
 
 /**
  * Loads `GET /api/setup` and shows the card in demo mode. `onChange` runs when the server left
- * demo mode (the page re-checks its mode) and again once the login completed here.
+ * demo mode (the page re-checks its mode) and again once the login completed here. A page the
+ * server marked as not in demo mode (`<html data-mode>`) has no setup to show and asks nothing.
  */
 export async function initSetup(onChange) {
+  const mode = document.documentElement.dataset.mode;
+  if (mode && mode !== 'demo') return;
   let view;
   try {
     view = await api.get('/api/setup', { quiet: true });

@@ -5,14 +5,15 @@
  */
 
 import { fillMusicOptions } from './alarms.js';
-import { api } from './api.js';
-import { byId, h, show } from './dom.js';
+import { api, whenSettled } from './api.js';
+import { byId, h, near, show } from './dom.js';
 import { formatCountdown } from './format.js';
 import { clearErrors, showFieldError } from './forms.js';
 import { onLanguageChange, t } from './i18n.js';
 import { flash, reportError } from './notices.js';
 import { picks, rememberPick, renderPickChips } from './picks.js';
 import { Poller } from './poller.js';
+import { loadSleepDefaults, saveSleepDefaults } from './sleep-defaults.js';
 import { devices, library } from './store.js';
 
 const POLL_MS = 20000;
@@ -20,8 +21,14 @@ const POLL_MS = 20000;
 let endsAt = 0;
 /** The speaker saved in the defaults (a name or id), kept while the device list loads. */
 let savedDevice = '';
+/** Form controls the user changed: the defaults, arriving later, leave them as they are. */
+const touched = new Set();
 
-/** Wires the card; returns its poller. */
+/**
+ * Wires the card; returns its poller. The timer's state and the form's defaults are read when the
+ * card first comes near the screen (the poller is held until then): a first view of the page's
+ * top asks nothing for it.
+ */
 export function initSleep() {
   const form = /** @type {HTMLFormElement} */ (byId('sleep-form'));
   form.addEventListener('submit', (event) => {
@@ -31,7 +38,11 @@ export function initSleep() {
   for (const chip of form.querySelectorAll('[data-minutes]')) {
     chip.addEventListener('click', () => {
       input('sleep-minutes').value = /** @type {HTMLElement} */ (chip).dataset.minutes ?? '30';
+      touched.add('sleep-minutes');
     });
+  }
+  for (const type of ['input', 'change']) {
+    form.addEventListener(type, (event) => touched.add(/** @type {HTMLElement} */ (event.target).id));
   }
   byId('sleep-cancel').addEventListener('click', () => cancel());
   const volume = input('sleep-volume');
@@ -52,14 +63,18 @@ export function initSleep() {
   renderPickChips(byId('sleep-picks'), choosePick);
   devices.subscribe(() => fillDevices(currentDevice() || savedDevice));
   fillDevices('');
-  loadSettings();
+  const poller = new Poller(load, POLL_MS);
+  const cardNear = near(byId('sleep'), { after: whenSettled() });
+  poller.holdUntil(cardNear);
+  cardNear.then(() => loadSettings());
   setInterval(tick, 1000);
-  return new Poller(load, POLL_MS);
+  return poller;
 }
 
 /** "Use for the sleep timer": sets `item` as the sleep music and shows the form. */
 export function useForSleep(item) {
   rememberPick(item);
+  touched.add('sleep-context');
   fillMusicOptions(byId('sleep-context'), item.uri, 'music.none');
   byId('sleep').scrollIntoView({ block: 'start' });
   if (!byId('sleep-form').hidden) input('sleep-minutes').focus();
@@ -75,20 +90,24 @@ export async function load() {
   }
 }
 
-/** Fills speaker, volume, shuffle and fade-out from the sleep defaults. */
+/** Fills speaker, volume, shuffle, fade-out, minutes and music from the sleep defaults (what the user has not changed). */
 async function loadSettings() {
   try {
-    const d = await api.get('/api/sleep/settings', { quiet: true });
+    const d = await loadSleepDefaults();
+    const fresh = (id) => !touched.has(id);
     savedDevice = d?.device ?? '';
-    fillDevices(savedDevice);
-    if (Number.isInteger(d?.volume)) {
+    if (fresh('sleep-device')) fillDevices(savedDevice);
+    if (Number.isInteger(d?.volume) && fresh('sleep-volume')) {
       input('sleep-volume').value = String(d.volume);
       byId('sleep-volume-out').textContent = String(d.volume);
     }
-    input('sleep-shuffle').checked = Boolean(d?.shuffle);
-    if (Number.isInteger(d?.fade_out_seconds)) input('sleep-fade').value = String(d.fade_out_seconds);
-    if (Number.isInteger(d?.minutes)) input('sleep-minutes').value = String(d.minutes);
-    if (d?.context_uri) fillMusicOptions(byId('sleep-context'), d.context_uri, 'music.none');
+    if (fresh('sleep-shuffle')) input('sleep-shuffle').checked = Boolean(d?.shuffle);
+    if (Number.isInteger(d?.fade_out_seconds) && fresh('sleep-fade'))
+      input('sleep-fade').value = String(d.fade_out_seconds);
+    if (Number.isInteger(d?.minutes) && fresh('sleep-minutes'))
+      input('sleep-minutes').value = String(d.minutes);
+    if (d?.context_uri && fresh('sleep-context'))
+      fillMusicOptions(byId('sleep-context'), d.context_uri, 'music.none');
   } catch {
     // The form keeps its built-in values; starting the timer still works.
   }
@@ -140,7 +159,7 @@ async function start(form) {
   if (contextSelect.value) body.context_uri = contextSelect.value;
   try {
     // Shuffle is a sleep default (the timer reads it when the music starts); the rest is remembered too.
-    await api.put('/api/sleep/settings', settings);
+    await saveSleepDefaults(settings);
     savedDevice = device;
     apply(await api.post('/api/sleep', body));
     const option = contextSelect.selectedOptions[0];

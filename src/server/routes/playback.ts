@@ -63,6 +63,12 @@ const transferBody = {
   additionalProperties: false,
 } as const;
 
+/** `?saved=1`: also say whether the current track is in Liked Songs (the page's first look). */
+const statusQuery = {
+  type: 'object',
+  properties: { saved: { type: 'string', enum: ['0', '1'] } },
+} as const;
+
 interface PlayInput {
   context_uri?: string;
   uris?: string[];
@@ -76,10 +82,28 @@ interface PlayInput {
 export const playbackRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const spotify = deps.spotify;
 
-  app.get('/playback_status', async () => {
-    const state = await spotify.getPlaybackState();
-    return state ?? { is_playing: false, item: null, device: null, nothing_playing: true };
-  });
+  app.get<{ Querystring: { saved?: string } }>(
+    '/playback_status',
+    { schema: { querystring: statusQuery } },
+    async (request) => {
+      const state = await spotify.getPlaybackState();
+      if (!state) return { is_playing: false, item: null, device: null, nothing_playing: true };
+      if (request.query.saved !== '1') return state;
+      // One answer for the page's first view: the heart beside the track needs no request of its own.
+      return { ...state, item_saved: await savedOrNull(state.item?.uri) };
+    },
+  );
+
+  /** Whether a track is in Liked Songs; null for other items, or when Spotify does not say. */
+  const savedOrNull = async (uri: string | undefined): Promise<boolean | null> => {
+    if (!uri?.startsWith('spotify:track:')) return null;
+    try {
+      return (await spotify.libraryContains([uri]))[0] === true;
+    } catch {
+      // No library scope yet, or Spotify busy: the page asks again when the heart is tapped.
+      return null;
+    }
+  };
 
   app.get('/api/devices', async () => ({ devices: await spotify.getDevices() }));
 

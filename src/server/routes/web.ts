@@ -13,15 +13,33 @@ export const webRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { de
     await app.register(staticFiles, {
       root,
       index: hasUi,
-      // What the page would otherwise ask /healthz for on every visit.
-      // Read per request: first-run setup changes the mode while the server runs.
-      htmlData: () => ({ mode: deps.config.mode, 'low-power': String(deps.config.lowPower) }),
+      // Read per request: first-run setup changes the mode, a save changes the settings.
+      htmlData: () => pageFacts(deps),
     });
   }
   if (!hasUi) {
     app.get('/', async (_request, reply) => reply.type('text/html').send(fallbackPage(deps)));
   }
 };
+
+/**
+ * What the page needs before its first request, written into its `<html>` tag: the server's mode
+ * and power profile (else a /healthz request), and the settings that shape every device's page
+ * (language, theme, the bedside clock's night window; else an /api/settings request on every
+ * visit, before the settings card is even opened).
+ */
+export function pageFacts(deps: Pick<AppDeps, 'config' | 'settings'>): Record<string, string> {
+  const facts: Record<string, string> = { mode: deps.config.mode, 'low-power': String(deps.config.lowPower) };
+  const settings = deps.settings?.current();
+  if (settings) {
+    // `settings-` apart from the page's own state (`data-theme` is the theme it shows).
+    facts['settings-language'] = settings.language;
+    facts['settings-theme'] = settings.theme;
+    facts['settings-clock-dim-from'] = settings.clock_dim_from;
+    facts['settings-clock-dim-until'] = settings.clock_dim_until;
+  }
+  return facts;
+}
 
 function fallbackPage(deps: AppDeps): string {
   const demo =

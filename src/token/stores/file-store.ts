@@ -25,7 +25,14 @@ interface TokenFile {
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const STRING_FIELDS = ['accessToken', 'refreshToken', 'scope', 'seedFingerprint', 'grantId'] as const;
-const NUMBER_FIELDS = ['expiresAt', 'obtainedAt', 'expiresIn', 'version', 'authorizedAt'] as const;
+const NUMBER_FIELDS = [
+  'expiresAt',
+  'obtainedAt',
+  'expiresIn',
+  'version',
+  'authorizedAt',
+  'disconnectedAt',
+] as const;
 const BOOLEAN_FIELDS = ['authorizedAtEstimated'] as const;
 const ACCESS_FIELDS = ['accessToken', 'expiresAt', 'obtainedAt', 'expiresIn', 'scope'] as const;
 

@@ -210,12 +210,16 @@ describe('RedisStore', () => {
     const seenByA: (TokenRecord | undefined)[] = [];
     const seenByB: (TokenRecord | undefined)[] = [];
     const infoSeenByA: unknown[] = [];
+    await saveOnTop(a, { ...record, accessToken: 'before-subscribing' });
     a.onChange((r, info) => {
       seenByA.push(r);
       infoSeenByA.push(info);
     });
     const unsubscribe = b.onChange((r) => seenByB.push(r));
     await subscribers(a.channel, 2);
+    // Each is told the current record once subscribed; then only other instances' changes.
+    await waitFor(() => seenByA.length === 1 && seenByB.length === 1, 'the replays after subscribing');
+    for (const list of [seenByA, seenByB, infoSeenByA]) list.length = 0;
     await saveOnTop(a, record);
     await waitFor(() => seenByB.length === 1, 'b to hear about the save');
     expect(seenByB[0]).toEqual({ ...record, version: expect.any(Number) });
@@ -389,8 +393,10 @@ describe('RedisStore while Redis comes and goes', () => {
     stores.push(a, b);
     try {
       const seen: (TokenRecord | undefined)[] = [];
-      a.onChange((r) => seen.push(r));
       await saveOnTop(a, record);
+      a.onChange((r) => seen.push(r));
+      await waitFor(() => seen.length > 0, 'the replay after subscribing');
+      seen.length = 0;
       expect(a.health()).toEqual({ state: 'ok' });
 
       await own.kill();
@@ -418,6 +424,23 @@ describe('RedisStore while Redis comes and goes', () => {
     }
   });
 
+  it('tells a new listener the current record once subscribed, so a save between its first read and its subscription is not missed', async () => {
+    const own = await startRedisServer();
+    const a = new RedisStore({ url: own.url, clientId: 'c' });
+    const b = new RedisStore({ url: own.url, clientId: 'c' });
+    stores.push(a, b);
+    try {
+      expect(await a.load()).toBeUndefined(); // a's first read: nothing yet
+      await saveOnTop(b, { ...record, accessToken: 'saved-before-a-subscribed' });
+      const seen: (TokenRecord | undefined)[] = [];
+      a.onChange((r) => seen.push(r));
+      await waitFor(() => seen.length > 0, 'a to hear the current record');
+      expect(seen.map((r) => r?.accessToken)).toEqual(['saved-before-a-subscribed']);
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('replays the current token to listeners that were cut off while another instance saved it', async () => {
     const own = await startRedisServer();
     const a = new RedisStore({
@@ -431,8 +454,10 @@ describe('RedisStore while Redis comes and goes', () => {
     const control = new Redis(own.url);
     try {
       const seen: (TokenRecord | undefined)[] = [];
-      a.onChange((r) => seen.push(r));
       await saveOnTop(a, record);
+      a.onChange((r) => seen.push(r));
+      await waitFor(() => seen.length > 0, 'the replay after subscribing');
+      seen.length = 0;
       await waitFor(
         async () => String(await control.client('LIST')).includes('name=a-sub'),
         'a to subscribe',
@@ -549,8 +574,11 @@ async function listenerAboutToBeCutOff() {
   stores.push(a, b);
   const control = new Redis(own.url);
   const seen: Array<[TokenRecord | undefined, unknown]> = [];
-  a.onChange((r, info) => seen.push([r, info]));
   await saveOnTop(a, record);
+  a.onChange((r, info) => seen.push([r, info]));
+  // Once subscribed, a listener is told the current record (a change may have come before).
+  await waitFor(() => seen.length > 0, 'the replay after subscribing');
+  seen.length = 0;
   await cutOffStore(control, 'a');
   return { own, a, b, control, seen };
 }

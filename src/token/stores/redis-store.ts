@@ -4,7 +4,7 @@
  * Layout (key per client id and optional user, prefix `spotipi:token`):
  *   <prefix>:<clientId>[:<user>]          hash: accessToken, accessTokenHash (SHA-256), expiresAt,
  *                                         obtainedAt, expiresIn, scope, refreshToken, seedFingerprint, version,
- *                                         grantId, authorizedAt, authorizedAtEstimated,
+ *                                         grantId, authorizedAt, authorizedAtEstimated, disconnectedAt,
  *                                         invalidatedFingerprint (of the token an invalidation dropped, until the next save)
  *   <prefix>:<clientId>[:<user>]:lock     the refresh lock (SET NX PX, random value, Lua compare-and-delete;
  *                                         the holder renews its TTL by compare-and-PEXPIRE while it refreshes)
@@ -161,8 +161,11 @@ export class RedisStore implements TokenStore {
   private warned = false;
   /** Subscribed to the change channel right now. */
   private subscribed = false;
-  /** A connection dropped since listeners last heard the shared state: tell them once both are back. */
-  private resyncPending = false;
+  /**
+   * Listeners may have missed a change: a connection dropped, or (true at first) a change landed
+   * between their first read and the subscription. Tell them the current state once subscribed.
+   */
+  private resyncPending = true;
   private closed = false;
 
   constructor(private readonly options: RedisStoreOptions) {
@@ -370,6 +373,8 @@ export class RedisStore implements TokenStore {
     const authorizedAt = toNumber(fields.authorizedAt);
     if (authorizedAt !== undefined) record.authorizedAt = authorizedAt;
     if (fields.authorizedAtEstimated === '1') record.authorizedAtEstimated = true;
+    const disconnectedAt = toNumber(fields.disconnectedAt);
+    if (disconnectedAt !== undefined) record.disconnectedAt = disconnectedAt;
     record.version = toNumber(fields.version) ?? 0;
     return record;
   }
@@ -377,7 +382,8 @@ export class RedisStore implements TokenStore {
   /**
    * Replaces the shared record if its version is still `expectedVersion` (0: none), as one Lua
    * script that also notifies the fleet; throws StaleWriteError otherwise. A record without a
-   * refresh token keeps the stored one, so no writer can drop the fleet's refresh token by omission.
+   * refresh token keeps the stored one, so no writer can drop the fleet's refresh token by omission;
+   * only a Disconnect (`disconnectedAt`) removes it.
    */
   async save(record: TokenRecord, expectedVersion = 0): Promise<number> {
     const set: string[] = [];
@@ -397,8 +403,11 @@ export class RedisStore implements TokenStore {
     put('grantId', record.grantId);
     put('authorizedAt', record.authorizedAt);
     put('authorizedAtEstimated', record.authorizedAtEstimated);
+    put('disconnectedAt', record.disconnectedAt);
     drop.push('invalidatedFingerprint'); // a save is newer than any invalidation before it
-    if (record.refreshToken !== undefined) put('refreshToken', record.refreshToken, true);
+    // Omitting the refresh token keeps the stored one; a Disconnect says so and drops it.
+    if (record.refreshToken !== undefined || record.disconnectedAt !== undefined)
+      put('refreshToken', record.refreshToken, true);
     const reply = (await this.run('save', () =>
       this.client.eval(
         SAVE,
