@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Clock, Logger } from '../token/types.js';
 import { type Ring, type RingState, runtimeSchema, type StoredAlarm } from './alarm-record.js';
 import {

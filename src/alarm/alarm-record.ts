@@ -1,5 +1,5 @@
 /** An alarm as stored in `alarms.json`: its settings and its runtime (outcomes and the current ring). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WakeStep } from './error-kinds.js';
 import type { FadePlan } from './fade.js';
 import type { AlarmSpec, LastResult } from './model.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * The alarms file's codec: JSON document <-> stored alarms, without touching the disk.

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock, Logger } from '../token/types.js';
 import { describeError } from './errors.js';
 import type { PlayerDevice } from './player.js';

@@ -32,6 +32,14 @@ describe('server V8 flags', () => {
     },
   );
 
+  it.each([
+    ['standard', false],
+    ['low-power', true],
+  ])('the %s profile exposes gc, for the collection when requests stop', async (_name, low) => {
+    const { stdout } = await run(process.execPath, [...serverNodeFlags(low), '-e', 'console.log(typeof gc)']);
+    expect(stdout.trim()).toBe('function');
+  });
+
   it('the low-power profile keeps the standard flags and adds a bounded heap', () => {
     expect(serverNodeFlags(false)).toEqual(SERVER_NODE_FLAGS);
     expect(LOW_POWER_NODE_FLAGS).toEqual(expect.arrayContaining([...SERVER_NODE_FLAGS]));

@@ -16,6 +16,7 @@ import { installCooldowns, SPOTIFY_COSTLY_ROUTES } from './cooldowns.js';
 import type { AppDeps } from './deps.js';
 import { handleError, notFound, tooManyRequests } from './errors.js';
 import { installHostGuard } from './host-guard.js';
+import { lazyValidatorFactory } from './lazy-validation.js';
 import { QuietLogController } from './request-log.js';
 import { artistRoutes } from './routes/artists.js';
 import { authRoutes } from './routes/auth.js';
@@ -67,7 +68,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     // Fastify's own 4xx on bad framing still goes through handleError.
     return503OnClosing: true,
-    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false } },
+    // validateSchema off: our route schemas are fixed (and tested); checking them against JSON
+    // Schema's meta-schema compiles that meta-schema first, the largest part of start-up's ajv work.
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
+    ajv: {
+      customOptions: { allErrors: false, removeAdditional: false, coerceTypes: false, validateSchema: false },
+    },
     // Behind an HTTPS reverse proxy: the client's address and protocol come from X-Forwarded-*.
     trustProxy: access.trustProxy,
     requestTimeout: timeouts.requestTimeoutMs,

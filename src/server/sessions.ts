@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../token/types.js';
 import { readJsonFile, writeFileAtomic } from '../util/atomic-file.js';
 import type { PinoLogger } from './logger.js';

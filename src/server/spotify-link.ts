@@ -2,6 +2,7 @@ import type { Config } from '../config/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN } from '../emulator/demo-credentials.js';
 import type { EmulatorOptions, RunningEmulator } from '../emulator/types.js';
 import { AccountsClient, isRetryableRefreshError } from '../spotify/accounts-client.js';
+import { createHttpFetch } from '../spotify/http-fetch.js';
 import { SpotifyWebApi } from '../spotify/web-api-client.js';
 import { TokenCache } from '../token/token-cache.js';
 import type { Clock, TokenStore } from '../token/types.js';
@@ -74,7 +75,11 @@ export async function connectSpotify(
       ));
     closers.push(() => store.close?.());
 
+    // Node's http modules rather than the global fetch: see createHttpFetch for the memory it saves.
+    const fetch = createHttpFetch();
+    closers.push(() => fetch.close());
     const accounts = new AccountsClient({
+      fetch,
       baseUrl: accountsUrl,
       clientId: spotifyApp.clientId,
       ...(spotifyApp.clientSecret ? { clientSecret: spotifyApp.clientSecret } : {}),
@@ -104,6 +109,7 @@ export async function connectSpotify(
     await tokenCache.init();
 
     const spotify = new SpotifyWebApi({
+      fetch,
       baseUrl: apiUrl,
       tokens: tokenCache,
       clock,

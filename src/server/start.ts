@@ -18,6 +18,7 @@ import { accessControlEnabled } from './access.js';
 import { type PreparedAlarms, prepareAlarms } from './alarm-wiring.js';
 import { buildApp } from './app.js';
 import type { AppDeps, RoutePlugin } from './deps.js';
+import { exposedGc, IdleCollector } from './idle-collector.js';
 import { createLogger, type PinoLogger } from './logger.js';
 import { LoginFlow } from './login-flow.js';
 import { AppMetrics } from './metrics.js';
@@ -190,6 +191,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
     const app = await buildApp(deps);
     cleanups.push(() => closeApp(app, config.shutdownTimeoutMs, logger));
+    const collector = idleCollector(app, clock);
+    if (collector) cleanups.push(() => collector.close());
 
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -203,6 +206,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger.info({ url, mode: config.mode, store: first.store.kind }, `SpotiPi listening on ${url}`);
     // Alarms fire only once the server is up: a start that fails (port taken) fires nothing.
     await alarms?.start();
+    // Start-up leaves its garbage (schema compilation, module set-up): collect it soon.
+    collector?.activity(START_COLLECT_MS);
 
     let closing: Promise<void> | undefined;
     return {
@@ -227,6 +232,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await runCleanups();
     throw err;
   }
+}
+
+/** Quiet time after the last request before a full collection: longer than any polling interval of an open page. */
+const IDLE_COLLECT_MS = 20_000;
+/** The first collection, after the start. */
+const START_COLLECT_MS = 2_000;
+
+/** Under `--expose-gc` (the server's Node flags), one full collection whenever requests stop. */
+function idleCollector(app: FastifyInstance, clock: Clock): IdleCollector | undefined {
+  const collect = exposedGc();
+  if (!collect) return undefined;
+  const collector = new IdleCollector({ collect, quietMs: IDLE_COLLECT_MS, clock });
+  app.addHook('onResponse', async () => collector.activity());
+  return collector;
 }
 
 /** Closes the app: stop accepting, wait for in-flight requests up to `timeoutMs`, then cut them. */

@@ -2,6 +2,7 @@ import { ReauthorizationRequiredError, RetryableRefreshError } from '../token/er
 import { defaultIsRetryable } from '../token/retry-policy.js';
 import type { RefreshFn, RefreshResult } from '../token/types.js';
 import { SpotifyConfigError, SpotifyOAuthError, SpotifyProtocolError } from './errors.js';
+import type { FetchedResponse, SpotifyFetch } from './http-fetch.js';
 import { parseRetryAfterMs } from './retry-after.js';
 
 export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
@@ -28,7 +29,8 @@ export interface AccountsClientOptions {
   clientId: string;
   /** Confidential client secret (HTTP Basic). Omit for a public PKCE client (client_id in the body). */
   clientSecret?: string;
-  fetch?: typeof fetch;
+  /** How requests are sent; default the global `fetch` (the server passes `createHttpFetch()`). */
+  fetch?: SpotifyFetch;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
 }
@@ -66,7 +68,7 @@ export class AccountsClient {
   readonly baseUrl: string;
   private readonly clientId: string;
   private readonly clientSecret: string | undefined;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: SpotifyFetch;
   private readonly timeoutMs: number;
 
   constructor(options: AccountsClientOptions) {
@@ -158,7 +160,7 @@ export class AccountsClient {
 
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let res: Response;
+    let res: FetchedResponse;
     let text: string;
     try {
       res = await this.fetchImpl(`${this.baseUrl}/api/token`, {

@@ -8,6 +8,7 @@ import {
   SpotifyUnauthorizedError,
   SpotifyUnavailableError,
 } from './errors.js';
+import type { FetchedResponse, SpotifyFetch } from './http-fetch.js';
 import { collectCursorPages, collectOffsetPages } from './pagination.js';
 import { parseRetryAfterMs } from './retry-after.js';
 import type {
@@ -42,7 +43,8 @@ export interface SpotifyWebApiOptions {
   /** Web API origin (`SPOTIFY_API_URL`); paths `/v1/...` are appended. */
   baseUrl?: string;
   tokens: TokenProvider;
-  fetch?: typeof fetch;
+  /** How requests are sent; default the global `fetch` (the server passes `createHttpFetch()`). */
+  fetch?: SpotifyFetch;
   /** Used for Retry-After waits and backoff. */
   clock?: Clock;
   logger?: Logger;
@@ -87,14 +89,14 @@ interface RequestSpec {
 }
 
 type FetchOutcome =
-  | { kind: 'response'; status: number; headers: Headers; text: string }
+  | { kind: 'response'; status: number; headers: FetchedResponse['headers']; text: string }
   | { kind: 'network'; error: unknown; timedOut: boolean };
 
 /** Typed Spotify Web API client: token per call, 401 → invalidate + one retry, 429/5xx handling. */
 export class SpotifyWebApi {
   readonly baseUrl: string;
   private readonly tokens: TokenProvider;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: SpotifyFetch;
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
   private readonly maxRetryAfterWaitMs: number;

@@ -124,7 +124,9 @@ describe('spotipi install-service', () => {
     const out = await spotipi(sandbox, ['install-service', '--print']);
     expect(out.code).toBe(0);
     const unit = out.stdout;
-    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1 ${MAIN} serve`);
+    expect(unit).toContain(
+      `ExecStart=${process.execPath} --max-semi-space-size=1 --expose-gc --single-threaded ${MAIN} serve`,
+    );
     expect(unit).toContain(`WorkingDirectory=${sandbox.dir}`);
     // The server reads .env itself; systemd's EnvironmentFile grammar would misread inline comments.
     expect(unit).not.toContain('EnvironmentFile');

@@ -453,3 +453,31 @@ describe('cooldowns on what costs Spotify requests', () => {
     expect((await call('GET', '/api/library/recent')).status).toBe(200);
   });
 });
+
+describe('the low-power profile keeps smaller music caches', () => {
+  const TOP = ['tracks', 'artists'].flatMap((type) =>
+    ['short_term', 'medium_term', 'long_term'].map(
+      (range) => `/api/library/top?type=${type}&time_range=${range}`,
+    ),
+  );
+
+  async function revisitFirst(env: Record<string, string>): Promise<boolean> {
+    dev.reset();
+    t = await startTestApp({
+      env,
+      spotifyUrl: dev.url,
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: DEMO_CLIENT_SECRET,
+      seedRefreshToken: DEMO_REFRESH_TOKEN,
+    });
+    for (const path of TOP) expect((await json<{ cached: boolean }>('GET', path)).cached).toBe(false);
+    return (await json<{ cached: boolean }>('GET', TOP[0]!)).cached;
+  }
+
+  it('forgets the oldest of six library sections in low power, keeps it in the standard profile', async () => {
+    expect(await revisitFirst({ SPOTIPI_LOW_POWER: '1' })).toBe(false);
+    await t?.close();
+    t = undefined;
+    expect(await revisitFirst({})).toBe(true);
+  });
+});

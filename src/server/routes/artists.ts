@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../deps.js';
+import { musicCacheLimits } from '../music/cache-limits.js';
 import { albumItem, artistItem, trackItem } from '../music/items.js';
 import { TtlCache } from '../music/ttl-cache.js';
 
@@ -28,7 +29,11 @@ const ALBUM_PAGE = 10;
  */
 export const artistRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const spotify = deps.spotify;
-  const cache = new TtlCache<unknown>(deps.clock, () => deps.config.libraryCacheMs, 30);
+  const cache = new TtlCache<unknown>(
+    deps.clock,
+    () => deps.config.libraryCacheMs,
+    musicCacheLimits(deps.config.lowPower).artists,
+  );
 
   app.get<{ Params: { id: string }; Querystring: { albums_offset?: string; refresh?: string } }>(
     '/api/artists/:id',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TimeRange } from '../../spotify/types.js';
 import type { AppDeps } from '../deps.js';
+import { musicCacheLimits } from '../music/cache-limits.js';
 import { artistItem, type MusicItem, playHistoryItem, trackItem } from '../music/items.js';
 import { withScopeHint } from '../music/scope-hint.js';
 import { TtlCache } from '../music/ttl-cache.js';
@@ -63,7 +64,11 @@ const bypass = (value: string | undefined) => value === '1' || value === 'true';
  */
 export const librarySectionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const spotify = deps.spotify;
-  const cache = new TtlCache<unknown>(deps.clock, () => deps.config.libraryCacheMs, 50);
+  const cache = new TtlCache<unknown>(
+    deps.clock,
+    () => deps.config.libraryCacheMs,
+    musicCacheLimits(deps.config.lowPower).sections,
+  );
   const cached = <T>(key: string, load: () => Promise<T>, force: string | undefined) =>
     cache.get(key, load, bypass(force)) as Promise<{ value: T; cached: boolean }>;
 

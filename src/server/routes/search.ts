@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Paging, SearchType } from '../../spotify/types.js';
 import type { AppDeps } from '../deps.js';
 import { badRequest } from '../errors.js';
+import { musicCacheLimits } from '../music/cache-limits.js';
 import { albumItem, artistItem, type MusicItem, playlistItem, trackItem } from '../music/items.js';
 import { TtlCache } from '../music/ttl-cache.js';
 
@@ -57,7 +58,11 @@ function group<T>(page: Paging<T | null> | undefined, map: (item: T) => MusicIte
 
 /** `GET /api/search?q=&type=&limit=&offset=`: tracks, albums, artists and playlists, grouped by type. */
 export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
-  const cache = new TtlCache<Omit<SearchAnswer, 'cached'>>(deps.clock, () => SEARCH_CACHE_MS, 200);
+  const cache = new TtlCache<Omit<SearchAnswer, 'cached'>>(
+    deps.clock,
+    () => SEARCH_CACHE_MS,
+    musicCacheLimits(deps.config.lowPower).search,
+  );
 
   app.get<{ Querystring: SearchQuery }>(
     '/api/search',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, parseOrThrow } from '../../alarm/model.js';
 import type { SleepTimer } from '../../alarm/sleep-timer.js';
 import { ALARM_BODY_LIMIT } from './alarms.js';
