@@ -206,6 +206,9 @@ function buildSteps(): [string, string] {
   return [first, second];
 }
 
+/** When idle memory is read, after the last server was ready (capped at the idle window's start). */
+const IDLE_MEMORY_AFTER_MS = 30_000;
+
 /** Settling after the UI burst: V8's memory reducer shrinks the heap some seconds after activity stops. */
 const SETTLE_MS = 30_000;
 
@@ -288,7 +291,10 @@ async function run(flags: Map<string, string>): Promise<Section> {
     }
     const all = [...servers.values()].flat();
     const lastReady = Math.max(...all.map((s) => s.readyAt));
-    await sleep(Math.max(0, lastReady + 10_000 - Date.now()));
+    // Idle memory once the servers are idle: past the collection a server makes after 20 s without
+    // requests (the readiness polls above count as requests; at 10 s the server started last had
+    // not collected yet, and read ~4 MB more heap pages than the others).
+    await sleep(Math.max(0, lastReady + Math.min(IDLE_MEMORY_AFTER_MS, idleFrom * 1000) - Date.now()));
     const idleMem = new Map<Server, Memory>(all.map((s) => [s, memory(s.child.pid!)]));
     const firstReady = Math.min(...all.map((s) => s.readyAt));
     // The window starts idleFrom after the last server was ready and lasts idleTo - idleFrom.
@@ -536,7 +542,7 @@ function report(r: ReportInput): Section {
     sample.detail.map((d) => [`\`${d.path}\``, fmt(d.kb, 1), d.encoding || 'none']),
   );
   const body = [
-    `The server runs as users run it, \`node <profile flags> dist/cli/main.js serve\` (standard: \`${serverNodeFlags(false).join(' ')}\`; low power: \`${serverNodeFlags(true).join(' ')}\` and \`SPOTIPI_LOW_POWER=1\`), configured with Spotify credentials pointing at an emulator in the bench process (the production shape: file token store, no emulator in the server), \`LOG_LEVEL=warn\`. Median (min–max) of ${r.runs} servers per profile; the idle servers of both profiles idle side by side. Memory from /proc/PID/status (VmRSS, RssAnon) and /proc/PID/smaps_rollup (Pss), 10 s after the last server was ready; CPU as run time in nanoseconds from /proc/PID/task/*/schedstat (/proc/PID/stat counts 10 ms ticks); wake-ups are context switches (voluntary + involuntary) summed over /proc/PID/task/*. The page is measured in headless Chromium (Debian's) through DevTools Network events: requests that reached SpotiPi's server and their encoded bytes (headers included), from navigation until the last of them ended (the network then stayed quiet for 500 ms), on a first visit (empty cache); cover art is left out, as on a real install it comes from Spotify's CDN, not the Pi (here the emulator serves it: ${low.load.sample.otherOrigins} image requests on a first visit); polling is counted ${std.pollingWindow} (service worker blocked, so every request shows). The UI burst is ${r.runs > 1 ? '10' : 'a few'} first visits, each with a reload and the library, devices, playback, alarms and token routes fetched again, then 30 s to settle.`,
+    `The server runs as users run it, \`node <profile flags> dist/cli/main.js serve\` (standard: \`${serverNodeFlags(false).join(' ')}\`; low power: \`${serverNodeFlags(true).join(' ')}\` and \`SPOTIPI_LOW_POWER=1\`), configured with Spotify credentials pointing at an emulator in the bench process (the production shape: file token store, no emulator in the server), \`LOG_LEVEL=warn\`. Median (min–max) of ${r.runs} servers per profile; the idle servers of both profiles idle side by side. Memory from /proc/PID/status (VmRSS, RssAnon) and /proc/PID/smaps_rollup (Pss), ${Math.min(IDLE_MEMORY_AFTER_MS / 1000, r.idleFrom)} s after the last server was ready (the server collects its garbage after 20 s without requests); CPU as run time in nanoseconds from /proc/PID/task/*/schedstat (/proc/PID/stat counts 10 ms ticks); wake-ups are context switches (voluntary + involuntary) summed over /proc/PID/task/*. The page is measured in headless Chromium (Debian's) through DevTools Network events: requests that reached SpotiPi's server and their encoded bytes (headers included), from navigation until the last of them ended (the network then stayed quiet for 500 ms), on a first visit (empty cache); cover art is left out, as on a real install it comes from Spotify's CDN, not the Pi (here the emulator serves it: ${low.load.sample.otherOrigins} image requests on a first visit); polling is counted ${std.pollingWindow} (service worker blocked, so every request shows). The UI burst is ${r.runs > 1 ? '10' : 'a few'} first visits, each with a reload and the library, devices, playback, alarms and token routes fetched again, then 30 s to settle.`,
     '',
     'The original SpotiPi cannot be run here (PyPI is unreachable), so its figures are quoted from issue 17, where both ran side by side on this machine (median of 3).',
     '',
