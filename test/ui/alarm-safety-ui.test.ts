@@ -3,30 +3,12 @@
  * banner and card line, and the fallback ring (Web Audio) with its notice. `GET /api/alarms` is
  * fed through `page.route` with the fields the alarm view carries (`readiness`, `fallback_sound`).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.js';
-import { type DemoServer, startDemoServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useDemoBrowser } from './demo-browser.js';
 
 const PHONE = { width: 390, height: 844 };
-let demo: DemoServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  demo = await startDemoServer();
-  browser = await launchChromium();
-});
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const ui = useDemoBrowser();
 
 function alarm(extra: Record<string, unknown>) {
   return {
@@ -56,7 +38,7 @@ async function openWith(
   alarms: () => unknown[],
   locale = 'en-US',
 ): Promise<{ page: Page; errors: string[] }> {
-  context = await browser.newContext({
+  const context = await ui.newContext({
     viewport: PHONE,
     locale,
     timezoneId: 'Europe/Berlin',
@@ -73,7 +55,7 @@ async function openWith(
       ? route.fulfill({ contentType: 'application/json', body: JSON.stringify({ alarms: alarms() }) })
       : route.continue(),
   );
-  await page.goto(demo.url);
+  await page.goto(ui.demo.url);
   await page.waitForSelector('html[data-ready="true"]');
   return { page, errors };
 }

@@ -1,25 +1,11 @@
 /** The alarm card's Test button in real Chromium against the demo server (issue 12: test an alarm now). */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.js';
-import { type DemoServer, getJson, startDemoServer } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useDemoBrowser } from './demo-browser.js';
+import { getJson } from './harness.js';
 
-let demo: DemoServer;
-let browser: Browser;
-let ctx: BrowserContext | undefined;
-
-beforeAll(async () => {
-  demo = await startDemoServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await ctx?.close();
-  await browser?.close();
-  await demo?.stop();
-});
+const ui = useDemoBrowser();
 
 interface View {
   id: string;
@@ -31,7 +17,7 @@ interface View {
 
 describe('the alarm card Test button', () => {
   it('rings the alarm now on its speaker (a volume-locked TV), shows it ringing, and Stop ends it', async () => {
-    const res = await fetch(`${demo.url}/api/alarms`, {
+    const res = await fetch(`${ui.demo.url}/api/alarms`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -43,25 +29,25 @@ describe('the alarm card Test button', () => {
       }),
     });
     const alarm = (await res.json()) as View;
-    ctx = await browser.newContext({
+    const ctx = await ui.newContext({
       viewport: { width: 390, height: 844 },
       locale: 'de-DE',
       serviceWorkers: 'block',
     });
     const page = await ctx.newPage();
-    await page.goto(demo.url);
+    await page.goto(ui.demo.url);
     await page.waitForSelector('html[data-ready="true"]');
     const card = page.locator(`#alarm-list li[data-id="${alarm.id}"]`);
     await card.getByRole('button', { name: 'Testen' }).click();
     await expect.poll(() => page.locator('#alarm-ringing').isVisible(), { timeout: 15_000 }).toBe(true);
     await expect
-      .poll(async () => (await getJson<View>(demo, `/api/alarms/${alarm.id}`)).state, { timeout: 15_000 })
+      .poll(async () => (await getJson<View>(ui.demo, `/api/alarms/${alarm.id}`)).state, { timeout: 15_000 })
       .toBe('ringing');
     expect(await card.getByRole('button', { name: 'Testen' }).isDisabled()).toBe(true);
 
     await page.locator('#alarm-stop').click();
     await expect.poll(() => page.locator('#alarm-ringing').isVisible()).toBe(false);
-    const after = await getJson<View>(demo, `/api/alarms/${alarm.id}`);
+    const after = await getJson<View>(ui.demo, `/api/alarms/${alarm.id}`);
     expect(after).toMatchObject({ state: 'idle', testing: false, last_result: null });
     expect(after.last_test).toMatchObject({
       status: 'fired',

@@ -3,8 +3,8 @@
  * each thing once). What sits below the fold loads when the user gets there, and still fills.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_CLIENT_ID,
   DEMO_CLIENT_SECRET,
@@ -12,8 +12,8 @@ import {
 } from '../../src/emulator/demo-credentials.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { RunningEmulator } from '../../src/emulator/types.js';
-import { launchChromium } from './browser.js';
-import { type DemoServer, getJson, startDemoServer, startUiServer, type UiServer } from './harness.js';
+import { useDemoBrowser } from './demo-browser.js';
+import { type DemoServer, getJson, startUiServer, type UiServer } from './harness.js';
 
 const PHONE = { width: 390, height: 844 };
 /** The first visit may cost at most this many requests (issue 17's target). */
@@ -21,22 +21,7 @@ const MAX_FIRST_VISIT = 10;
 /** What the cards below the fold and behind a control ask for, once they are reached. */
 const BELOW_THE_FOLD = ['/api/settings', '/api/settings/account', '/api/sleep/settings', '/api/sleep'];
 
-let browser: Browser;
-let context: BrowserContext | undefined;
-let demo: DemoServer;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  demo = await startDemoServer();
-});
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const ui = useDemoBrowser();
 
 /** Records the path of every request that reaches `server` (its own HTTP server, so nothing escapes). */
 function countRequests(server: UiServer): { paths: string[]; stop(): void } {
@@ -59,7 +44,7 @@ async function firstVisit(
   seen: string[],
   locale = 'en-US',
 ): Promise<{ page: Page; errors: string[]; first: string[] }> {
-  context = await browser.newContext({ viewport: PHONE, locale, timezoneId: 'Europe/Berlin' });
+  const context = await ui.newContext({ viewport: PHONE, locale, timezoneId: 'Europe/Berlin' });
   const page = await context.newPage();
   await page.clock.install();
   await page.clock.pauseAt(Date.now() + 1000);
@@ -106,15 +91,15 @@ function tally(paths: string[]): Map<string, number> {
 describe('a first visit on a phone', () => {
   it('asks the server at most 10 things, each once, and nothing for the cards below the fold; they fill when reached', async () => {
     // Sleep defaults the sleep card and the settings card both show.
-    await fetch(`${demo.url}/api/sleep/settings`, {
+    await fetch(`${ui.demo.url}/api/sleep/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ minutes: 25, fade_out_seconds: 17 }),
     });
-    const snoozeMinutes = await snooze(demo);
-    const counter = countRequests(demo);
+    const snoozeMinutes = await snooze(ui.demo);
+    const counter = countRequests(ui.demo);
     try {
-      const { page, errors, first } = await firstVisit(demo.url, counter.paths);
+      const { page, errors, first } = await firstVisit(ui.demo.url, counter.paths);
       expect(first.length, first.join(' ')).toBeLessThanOrEqual(MAX_FIRST_VISIT);
       // Each once: the preloaded answers are the ones the page uses, the sleep defaults are shared.
       const repeated = [...tally(first)].filter(([, n]) => n > 1);
@@ -149,12 +134,12 @@ describe('a first visit on a phone', () => {
   });
 
   it('opened at /#settings fills the settings card at once, in German, and switches to English', async () => {
-    const snoozeMinutes = await snooze(demo);
-    const counter = countRequests(demo);
+    const snoozeMinutes = await snooze(ui.demo);
+    const counter = countRequests(ui.demo);
     try {
-      context = await browser.newContext({ viewport: PHONE, locale: 'de-DE', serviceWorkers: 'block' });
+      const context = await ui.newContext({ viewport: PHONE, locale: 'de-DE', serviceWorkers: 'block' });
       const page = await context.newPage();
-      await page.goto(`${demo.url}/#settings`);
+      await page.goto(`${ui.demo.url}/#settings`);
       await page.waitForSelector('html[data-ready="true"]');
       expect(await page.locator('#settings-heading').textContent()).toBe('Einstellungen');
       await expect.poll(() => page.locator('#set-snooze_minutes').inputValue()).toBe(snoozeMinutes);
@@ -173,12 +158,12 @@ describe('a first visit on a phone', () => {
   });
 
   it('keeps what the user set in the sleep form when the defaults arrive after it', async () => {
-    await fetch(`${demo.url}/api/sleep/settings`, {
+    await fetch(`${ui.demo.url}/api/sleep/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ volume: 40, fade_out_seconds: 33 }),
     });
-    context = await browser.newContext({ viewport: PHONE, locale: 'en-US', serviceWorkers: 'block' });
+    const context = await ui.newContext({ viewport: PHONE, locale: 'en-US', serviceWorkers: 'block' });
     const page = await context.newPage();
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
@@ -190,7 +175,7 @@ describe('a first visit on a phone', () => {
       await held;
       await route.continue();
     });
-    await page.goto(demo.url);
+    await page.goto(ui.demo.url);
     await page.waitForSelector('html[data-ready="true"]');
     await page.locator('#sleep').scrollIntoViewIfNeeded();
     await expect.poll(() => asked).toBe(true);

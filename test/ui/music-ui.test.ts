@@ -1,8 +1,8 @@
 /** The music views in real Chromium against the demo server (its emulator plays the part of Spotify). */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.js';
-import { type DemoServer, emulatorAdmin, getJson, startDemoServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useDemoBrowser } from './demo-browser.js';
+import { emulatorAdmin, getJson } from './harness.js';
 
 const PHONE = { width: 390, height: 844 };
 /** A loaded 2-core CI box can take a few seconds for a round trip through page, server and emulator. */
@@ -21,25 +21,10 @@ interface Device {
   supports_volume: boolean;
 }
 
-let demo: DemoServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  demo = await startDemoServer();
-  browser = await launchChromium();
-});
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const ui = useDemoBrowser();
 
 async function openApp(locale = 'en-US'): Promise<{ page: Page; errors: string[] }> {
-  context = await browser.newContext({
+  const context = await ui.newContext({
     viewport: PHONE,
     locale,
     timezoneId: 'Europe/Berlin',
@@ -51,13 +36,13 @@ async function openApp(locale = 'en-US'): Promise<{ page: Page; errors: string[]
     if (msg.type() === 'error') errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(demo.url);
+  await page.goto(ui.demo.url);
   await page.waitForSelector('html[data-ready="true"]');
   return { page, errors };
 }
 
-const player = () => getJson<Player>(demo, '/playback_status');
-const devices = async () => (await getJson<{ devices: Device[] }>(demo, '/api/devices')).devices;
+const player = () => getJson<Player>(ui.demo, '/playback_status');
+const devices = async () => (await getJson<{ devices: Device[] }>(ui.demo, '/api/devices')).devices;
 
 /** Types into the search box and waits for the first group to show. */
 async function search(page: Page, text: string): Promise<void> {
@@ -123,7 +108,7 @@ describe('finding music in a real browser', () => {
 
   it('lists recently played, newest first, and a tap plays it', async () => {
     const { page } = await openApp();
-    const recent = await getJson<{ items: { uri: string; name: string }[] }>(demo, '/api/library/recent');
+    const recent = await getJson<{ items: { uri: string; name: string }[] }>(ui.demo, '/api/library/recent');
     await page.locator('#tab-recent').click();
     await poll(() => page.locator('#library-list .library-name').first().textContent()).toBe(
       recent.items[0]!.name,
@@ -147,7 +132,7 @@ describe('finding music in a real browser', () => {
     await page.locator('#alarm-save').click();
     await poll(() => page.locator('#alarm-form').isHidden()).toBe(true);
     const alarms = (
-      await getJson<{ alarms: { id: string; time: string; context_uri: string }[] }>(demo, '/api/alarms')
+      await getJson<{ alarms: { id: string; time: string; context_uri: string }[] }>(ui.demo, '/api/alarms')
     ).alarms;
     const saved = alarms.find((a) => a.time === '05:55');
     expect(saved?.context_uri).toBe(uri);
@@ -156,7 +141,7 @@ describe('finding music in a real browser', () => {
     await poll(() => chip.isVisible()).toBe(true);
     await chip.click();
     expect(await page.locator('#sleep-context').inputValue()).toBe(uri);
-    await fetch(`${demo.url}/api/alarms/${saved!.id}`, { method: 'DELETE' });
+    await fetch(`${ui.demo.url}/api/alarms/${saved!.id}`, { method: 'DELETE' });
   });
 
   it('seeks when the progress bar is moved', async () => {
@@ -184,7 +169,7 @@ describe('finding music in a real browser', () => {
     await poll(() => like.getAttribute('aria-pressed')).toBe('true');
     await poll(
       async () =>
-        (await getJson<{ saved: Record<string, boolean> }>(demo, `/api/library/saved?uris=${track.uri}`))
+        (await getJson<{ saved: Record<string, boolean> }>(ui.demo, `/api/library/saved?uris=${track.uri}`))
           .saved[track.uri],
     ).toBe(true);
     await page.locator('#tab-liked').click();
@@ -194,16 +179,16 @@ describe('finding music in a real browser', () => {
     await like.click();
     await poll(
       async () =>
-        (await getJson<{ saved: Record<string, boolean> }>(demo, `/api/library/saved?uris=${track.uri}`))
+        (await getJson<{ saved: Record<string, boolean> }>(ui.demo, `/api/library/saved?uris=${track.uri}`))
           .saved[track.uri],
     ).toBe(false);
   });
 
   it('shows that a volume-locked speaker’s volume cannot be changed, and transfer keeps the music playing', async () => {
     const { page } = await openApp();
-    await emulatorAdmin(demo, 'DELETE', '/__emulator/playback');
+    await emulatorAdmin(ui.demo, 'DELETE', '/__emulator/playback');
     const bedroom = (await devices()).find((d) => d.name === 'Bedroom Pi')!;
-    await fetch(`${demo.url}/api/playback/play`, {
+    await fetch(`${ui.demo.url}/api/playback/play`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ device_id: bedroom.id }),
@@ -230,14 +215,14 @@ describe('finding music in a real browser', () => {
     await page.locator('#sleep-context').selectOption({ index: 1 });
     await page.locator('#sleep-form button[type="submit"]').click();
     await poll(() => page.locator('#sleep-active').isVisible()).toBe(true);
-    const settings = await getJson<Record<string, unknown>>(demo, '/api/sleep/settings');
+    const settings = await getJson<Record<string, unknown>>(ui.demo, '/api/sleep/settings');
     expect(settings).toMatchObject({
       device: 'Kitchen Speaker',
       volume: 22,
       shuffle: true,
       fade_out_seconds: 12,
     });
-    const timer = await getJson<{ device: string; fade_out_seconds: number }>(demo, '/api/sleep');
+    const timer = await getJson<{ device: string; fade_out_seconds: number }>(ui.demo, '/api/sleep');
     expect(timer).toMatchObject({ device: 'Kitchen Speaker', fade_out_seconds: 12 });
     await poll(async () => (await player()).device?.name).toBe('Kitchen Speaker');
     await page.locator('#sleep-cancel').click();
@@ -250,7 +235,7 @@ describe('finding music in a real browser', () => {
 
   it('a search that Spotify rate-limits shows the slow-down notice, and nothing found says so', async () => {
     const { page } = await openApp();
-    await emulatorAdmin(demo, 'POST', '/__emulator/faults', {
+    await emulatorAdmin(ui.demo, 'POST', '/__emulator/faults', {
       target: 'api',
       kind: 'rate_limit',
       retryAfterSec: 30,

@@ -285,53 +285,50 @@ describe('the poller', () => {
     return target;
   }
 
-  it('polls while visible, stops while hidden and polls at once when visible again', async () => {
+  /** A 1 s poller on fake timers and a fake document, counting its runs. */
+  function countingPoller() {
     vi.useFakeTimers();
     const doc = fakeDocument();
-    let runs = 0;
+    let count = 0;
     const p = new poller.Poller(
       async () => {
-        runs++;
+        count++;
       },
       1000,
       doc,
     );
+    return { doc, p, runs: () => count };
+  }
+
+  it('polls while visible, stops while hidden and polls at once when visible again', async () => {
+    const { doc, p, runs } = countingPoller();
     p.start();
     await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     await vi.advanceTimersByTimeAsync(3000);
-    expect(runs).toBe(4);
+    expect(runs()).toBe(4);
     doc.hidden = true;
     doc.dispatchEvent(new Event('visibilitychange'));
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(runs).toBe(4);
+    expect(runs()).toBe(4);
     doc.hidden = false;
     doc.dispatchEvent(new Event('visibilitychange'));
     await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toBe(5);
+    expect(runs()).toBe(5);
     p.stop();
     await vi.advanceTimersByTimeAsync(5000);
-    expect(runs).toBe(5);
+    expect(runs()).toBe(5);
   });
 
   it('polls half as often when the server is in its low-power profile (scale 2)', async () => {
-    vi.useFakeTimers();
-    const doc = fakeDocument();
-    let runs = 0;
-    const p = new poller.Poller(
-      async () => {
-        runs++;
-      },
-      1000,
-      doc,
-    );
+    const { p, runs } = countingPoller();
     poller.setPollScale(2);
     try {
       p.start();
       await vi.advanceTimersByTimeAsync(0);
-      expect(runs).toBe(1);
+      expect(runs()).toBe(1);
       await vi.advanceTimersByTimeAsync(4000);
-      expect(runs).toBe(3);
+      expect(runs()).toBe(3);
     } finally {
       p.stop();
       poller.setPollScale(1);
@@ -339,16 +336,7 @@ describe('the poller', () => {
   });
 
   it('held until its card comes near, polls nothing before and starts on release (once, then on its interval)', async () => {
-    vi.useFakeTimers();
-    const doc = fakeDocument();
-    let runs = 0;
-    const p = new poller.Poller(
-      async () => {
-        runs++;
-      },
-      1000,
-      doc,
-    );
+    const { p, runs } = countingPoller();
     let release: () => void = () => {};
     p.holdUntil(
       new Promise<void>((resolve) => {
@@ -357,53 +345,35 @@ describe('the poller', () => {
     );
     p.start();
     await vi.advanceTimersByTimeAsync(5000);
-    expect(runs).toBe(0);
+    expect(runs()).toBe(0);
     release();
     await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     await vi.advanceTimersByTimeAsync(2000);
-    expect(runs).toBe(3);
+    expect(runs()).toBe(3);
     p.stop();
   });
 
   it('released while stopped (the bedside clock shows), waits for start', async () => {
-    vi.useFakeTimers();
-    const doc = fakeDocument();
-    let runs = 0;
-    const p = new poller.Poller(
-      async () => {
-        runs++;
-      },
-      1000,
-      doc,
-    );
+    const { p, runs } = countingPoller();
     p.holdUntil(Promise.resolve());
     await vi.advanceTimersByTimeAsync(3000);
-    expect(runs).toBe(0);
+    expect(runs()).toBe(0);
     p.start();
     await vi.advanceTimersByTimeAsync(0);
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     p.stop();
   });
 
   it('waits out a Retry-After before polling again', async () => {
-    vi.useFakeTimers();
-    const doc = fakeDocument();
-    let runs = 0;
-    const p = new poller.Poller(
-      async () => {
-        runs++;
-      },
-      1000,
-      doc,
-    );
+    const { p, runs } = countingPoller();
     p.start();
     await vi.advanceTimersByTimeAsync(0);
     p.backOff(30);
     await vi.advanceTimersByTimeAsync(29_000);
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     await vi.advanceTimersByTimeAsync(1_500);
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
     p.stop();
   });
 });
